@@ -1,0 +1,347 @@
+"""Reading audio files in blocks and writing them atomically.
+
+Every read names a frame count (memory stays bounded however long the file); every
+write goes to a temporary name beside its target and is renamed only when complete, so
+an interrupted run never leaves a file under a final name. Inputs are only ever opened
+for reading.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+import numpy as np
+import soundfile as sf
+
+from stemforge.audio.buffer import AudioBuffer, Samples
+from stemforge.audio.formats import OutputFormat, output_format
+from stemforge.audio.riff import read_riff_layout
+from stemforge.errors import AudioFormatError, InputNotFoundError, OutputError
+
+#: File name extensions stemforge reads as audio.
+AUDIO_EXTENSIONS = frozenset({".wav", ".wave", ".bwf", ".aif", ".aiff", ".aifc", ".flac", ".mp3", ".ogg"})
+
+_BIT_DEPTHS = {"PCM_S8": 8, "PCM_U8": 8, "PCM_16": 16, "PCM_24": 24, "PCM_32": 32, "FLOAT": 32, "DOUBLE": 64}
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    """What an audio file's header says.
+
+    Attributes
+    ----------
+    path : Path
+    sample_rate : int
+        Hz.
+    channels : int
+    frames : int
+        Sample frames per channel.
+    container : str
+        soundfile's major format (``WAV``, ``AIFF``, ``FLAC``, ``MP3`` ...).
+    subtype : str
+        soundfile's subtype (``PCM_24``, ``FLOAT`` ...).
+    time_reference : int or None
+        BWF ``bext`` time reference in samples, when present.
+    """
+
+    path: Path
+    sample_rate: int
+    channels: int
+    frames: int
+    container: str
+    subtype: str
+    time_reference: int | None = None
+
+    @property
+    def duration_s(self) -> float:
+        """Length in seconds."""
+        return self.frames / self.sample_rate
+
+    @property
+    def bit_depth(self) -> int | None:
+        """Bits per sample, or None for lossy formats."""
+        return _BIT_DEPTHS.get(self.subtype)
+
+
+def _check_readable_path(path: Path) -> None:
+    if not path.exists():
+        raise InputNotFoundError(f"{path}: no such file")
+    if path.is_dir():
+        raise AudioFormatError(f"{path}: is a folder, not an audio file")
+    if path.stat().st_size == 0:
+        raise AudioFormatError(f"{path}: empty file (0 bytes)")
+
+
+def _libsndfile_reason(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+    # soundfile prefixes the message with the path; keep only the reason.
+    return text.split(": ", 1)[-1] if text.startswith("Error opening") else text
+
+
+def read_info(path: str | os.PathLike[str]) -> AudioInfo:
+    """Read an audio file's header without decoding its audio.
+
+    Raises
+    ------
+    InputNotFoundError
+        If the file does not exist.
+    AudioFormatError
+        If the file is not readable audio, holds no audio, or is truncated.
+    """
+    path = Path(path)
+    _check_readable_path(path)
+    try:
+        info = sf.info(str(path))
+    except (sf.LibsndfileError, RuntimeError, TypeError) as exc:
+        raise AudioFormatError(
+            f"{path}: not a readable audio file ({_libsndfile_reason(exc)})",
+            tip="stemforge reads WAV, AIFF, FLAC, MP3 and Ogg files",
+        ) from None
+    time_reference = None
+    if info.format in ("WAV", "WAVEX", "RF64"):
+        layout = read_riff_layout(path)
+        if layout is not None:
+            time_reference = layout.time_reference
+            if layout.truncated:
+                frame_bytes = max(1, info.channels * (_BIT_DEPTHS.get(info.subtype, 16) // 8))
+                declared = layout.data_bytes // frame_bytes
+                raise AudioFormatError(
+                    f"{path}: truncated: its header declares {declared} frames "
+                    f"but the file holds {info.frames}",
+                    tip="ask for the file again; it was cut short in transfer or export",
+                )
+    if info.frames <= 0:
+        raise AudioFormatError(f"{path}: holds no audio (0 frames)")
+    if info.samplerate <= 0 or info.channels <= 0:
+        raise AudioFormatError(f"{path}: header declares {info.samplerate} Hz, {info.channels} channels")
+    return AudioInfo(
+        path=path,
+        sample_rate=int(info.samplerate),
+        channels=int(info.channels),
+        frames=int(info.frames),
+        container=str(info.format),
+        subtype=str(info.subtype),
+        time_reference=time_reference,
+    )
+
+
+class BlockReader:
+    """Read an audio file block by block as float32 ``(channels, frames)``.
+
+    Use as a context manager. :meth:`read` returns exactly the frames asked for until the
+    end of the file, where it returns what is left (an empty block after the end).
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self.info = read_info(self.path)
+        self._file: sf.SoundFile | None = None
+        self.position = 0
+
+    def __enter__(self) -> BlockReader:
+        try:
+            self._file = sf.SoundFile(str(self.path), mode="r")
+        except (sf.LibsndfileError, RuntimeError) as exc:
+            raise AudioFormatError(f"{self.path}: not a readable audio file ({_libsndfile_reason(exc)})") from None
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    @property
+    def channels(self) -> int:
+        return self.info.channels
+
+    @property
+    def sample_rate(self) -> int:
+        return self.info.sample_rate
+
+    def seek(self, frame: int) -> None:
+        """Move to ``frame`` (0-based) in the file."""
+        if self._file is None:
+            raise RuntimeError("BlockReader used outside its context")
+        self._file.seek(frame)
+        self.position = frame
+
+    def read(self, frames: int) -> Samples:
+        """Read up to ``frames`` frames.
+
+        Returns
+        -------
+        np.ndarray, float32, shape (channels, n)
+            ``n == frames`` except at the end of the file.
+        """
+        if self._file is None:
+            raise RuntimeError("BlockReader used outside its context")
+        try:
+            data = self._file.read(frames, dtype="float32", always_2d=True)
+        except (sf.LibsndfileError, RuntimeError) as exc:
+            raise AudioFormatError(f"{self.path}: cannot be decoded at frame {self.position} ({exc})") from None
+        self.position += data.shape[0]
+        return np.ascontiguousarray(data.T)
+
+    def blocks(self, block_frames: int) -> Iterator[Samples]:
+        """Yield the rest of the file in blocks of ``block_frames`` (the last may be shorter)."""
+        while True:
+            block = self.read(block_frames)
+            if block.shape[1] == 0:
+                return
+            yield block
+
+
+def read(path: str | os.PathLike[str], *, block_frames: int = 1 << 18) -> AudioBuffer:
+    """Read a whole file (a thin wrapper over :class:`BlockReader`)."""
+    with BlockReader(path) as reader:
+        parts = list(reader.blocks(block_frames))
+        samples = np.concatenate(parts, axis=1) if parts else np.zeros((reader.channels, 0), np.float32)
+        return AudioBuffer(samples, reader.sample_rate)
+
+
+def _temp_name(path: Path) -> Path:
+    return path.with_name(f".{path.name}.partial-{os.getpid()}-{secrets.token_hex(4)}")
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; rename it onto ``path`` on success.
+
+    On an exception the temporary file is removed and ``path`` is left as it was.
+    """
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{path.parent}: cannot create folder ({exc.strerror})") from None
+    temp = _temp_name(path)
+    try:
+        yield temp
+        os.replace(temp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            temp.unlink()
+
+
+def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
+    """Write a text file (UTF-8) atomically."""
+    with atomic_path(path) as temp:
+        temp.write_text(text, encoding="utf-8")
+
+
+class AtomicWriter:
+    """Write audio block by block to a temporary file, renamed onto ``path`` when closed.
+
+    Integer formats clip at full scale; :attr:`peak` keeps the true peak of what was
+    written (before clipping) and :attr:`clipped_samples` how many samples were clipped,
+    so a caller can warn instead of clipping silently.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        sample_rate: int,
+        channels: int,
+        fmt: OutputFormat | str = "wav24",
+    ) -> None:
+        self.path = Path(path)
+        self.sample_rate = int(sample_rate)
+        self.channels = int(channels)
+        self.fmt = output_format(fmt) if isinstance(fmt, str) else fmt
+        self.peak = 0.0
+        self.clipped_samples = 0
+        self.frames = 0
+        self._temp: Path | None = None
+        self._file: sf.SoundFile | None = None
+
+    def __enter__(self) -> AtomicWriter:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._temp = _temp_name(self.path)
+            self._file = sf.SoundFile(
+                str(self._temp),
+                mode="w",
+                samplerate=self.sample_rate,
+                channels=self.channels,
+                subtype=self.fmt.subtype,
+                format=self.fmt.container,
+            )
+        except (OSError, sf.LibsndfileError, RuntimeError) as exc:
+            self._discard()
+            raise OutputError(f"{self.path}: cannot be written ({exc})") from None
+        return self
+
+    def write(self, samples: Samples) -> None:
+        """Append a block shaped ``(channels, frames)``."""
+        if self._file is None:
+            raise RuntimeError("AtomicWriter used outside its context")
+        if samples.ndim != 2 or samples.shape[0] != self.channels:
+            raise ValueError(f"block of shape {samples.shape} does not have {self.channels} channels")
+        if samples.shape[1] == 0:
+            return
+        peak = float(np.max(np.abs(samples)))
+        if not np.isfinite(peak):
+            samples = np.nan_to_num(samples, nan=0.0, posinf=1.0, neginf=-1.0)
+            peak = float(np.max(np.abs(samples)))
+        self.peak = max(self.peak, peak)
+        if not self.fmt.is_float and peak > 1.0:
+            self.clipped_samples += int(np.count_nonzero(np.abs(samples) > 1.0))
+            samples = np.clip(samples, -1.0, 1.0)
+        self._file.write(samples.T)
+        self.frames += samples.shape[1]
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        if exc_type is None and self._temp is not None:
+            os.replace(self._temp, self.path)
+            self._temp = None
+        self._discard()
+
+    def _discard(self) -> None:
+        if self._temp is not None:
+            with contextlib.suppress(FileNotFoundError):
+                self._temp.unlink()
+            self._temp = None
+
+
+def write(path: str | os.PathLike[str], buffer: AudioBuffer, *, fmt: OutputFormat | str = "wav24") -> AtomicWriter:
+    """Write a whole buffer atomically; returns the closed writer (for its peak)."""
+    writer = AtomicWriter(path, sample_rate=buffer.sample_rate, channels=buffer.channels, fmt=fmt)
+    with writer:
+        writer.write(buffer.samples)
+    return writer
+
+
+def sha256_file(path: str | os.PathLike[str], *, chunk_bytes: int = 1 << 22) -> str:
+    """SHA-256 of a file's bytes, as lowercase hex."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(chunk_bytes):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+__all__ = [
+    "AUDIO_EXTENSIONS",
+    "AtomicWriter",
+    "AudioInfo",
+    "BlockReader",
+    "atomic_path",
+    "read",
+    "read_info",
+    "sha256_file",
+    "write",
+    "write_text_atomic",
+]

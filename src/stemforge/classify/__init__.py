@@ -1,0 +1,10 @@
+"""Track-to-stem classification: which stem does "18_LeadVox.wav" belong to?
+
+``classify_tracks`` is the one function importers call; what lies behind it can be
+swapped without touching them.
+"""
+
+from stemforge.classify.roles import ROLES, Classification
+from stemforge.classify.rules import classify_name, classify_tracks
+
+__all__ = ["ROLES", "Classification", "classify_name", "classify_tracks"]
