@@ -242,6 +242,10 @@ class AtomicWriter:
     Integer formats clip at full scale; :attr:`peak` keeps the true peak of what was
     written (before clipping) and :attr:`clipped_samples` how many samples were clipped,
     so a caller can warn instead of clipping silently.
+
+    With ``deferred=True`` a successful exit closes the temporary file but leaves the
+    rename to :meth:`commit` (or :meth:`discard`), so that several outputs can appear
+    together or not at all.
     """
 
     def __init__(
@@ -251,8 +255,10 @@ class AtomicWriter:
         sample_rate: int,
         channels: int,
         fmt: OutputFormat | str = "wav24",
+        deferred: bool = False,
     ) -> None:
         self.path = Path(path)
+        self.deferred = deferred
         self.sample_rate = int(sample_rate)
         self.channels = int(channels)
         self.fmt = output_format(fmt) if isinstance(fmt, str) else fmt
@@ -304,9 +310,22 @@ class AtomicWriter:
         if self._file is not None:
             self._file.close()
             self._file = None
-        if exc_type is None and self._temp is not None:
+        if exc_type is None and self.deferred:
+            return
+        if exc_type is None:
+            self.commit()
+        self.discard()
+
+    def commit(self) -> None:
+        """Rename the finished temporary file onto the target path."""
+        if self._file is not None:
+            raise RuntimeError("AtomicWriter committed before it was closed")
+        if self._temp is not None:
             os.replace(self._temp, self.path)
             self._temp = None
+
+    def discard(self) -> None:
+        """Remove the temporary file (the target path is left as it was)."""
         self._discard()
 
     def _discard(self) -> None:

@@ -32,7 +32,10 @@ def _root() -> None:
 
 
 # Each command module adds its command to `app` when imported.
+from stemforge.cli import demo as _demo  # noqa: E402,F401
 from stemforge.cli import info as _info  # noqa: E402,F401
+from stemforge.cli import init as _init  # noqa: E402,F401
+from stemforge.cli import render as _render  # noqa: E402,F401
 
 
 def _error(message: str, tip: str | None = None) -> None:

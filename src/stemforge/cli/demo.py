@@ -1,0 +1,62 @@
+"""``stemforge demo OUT``: synthesize the bundled demo song and run the whole flow on it."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from stemforge.cli._common import err, out, progress, warn
+from stemforge.cli.main import app
+from stemforge.errors import OutputError, UsageError
+from stemforge.importers.folder import import_folder, init_header
+from stemforge.render import plan_render, render_session
+from stemforge.session import EXCLUDE, load_session, save_session
+
+
+@app.command()
+def demo(
+    out_dir: Annotated[Path, typer.Argument(metavar="OUT", help="Folder to write the demo song and its renders into.")],
+    bars: Annotated[int | None, typer.Option(help="Make a shorter song (at least 4 bars).")] = None,
+    seed: Annotated[int, typer.Option(help="Random seed of the synthesis.")] = 7,
+) -> None:
+    """Write the demo song's multitrack, then init → render it, and say where everything is."""
+    from stemforge.demo import write_demo_tracks
+
+    if bars is not None and bars < 4:
+        raise UsageError(f"--bars={bars} must be at least 4")
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OutputError(f"{out_dir}: is a file, not a folder")
+    tracks_dir = out_dir / "tracks"
+    session_file = out_dir / "session.toml"
+    render_dir = out_dir / "render"
+
+    err.print("1/3 synthesizing the demo multitrack …", markup=False)
+    written = write_demo_tracks(tracks_dir, seed=seed, bars=bars)
+
+    err.print("2/3 stemforge init: sorting tracks into stems …", markup=False)
+    session, found, proposals = import_folder(tracks_dir, title="Night Owl")
+    session = dataclasses.replace(session, artist="stemforge demo band")
+    comments = {t.name: f"{'excluded: ' if p.role == EXCLUDE else ''}{p.confidence:.2f} {p.reason}" for t, p in zip(found, proposals, strict=True)}
+    save_session(session, session_file, comments=comments, header=init_header(tracks_dir))
+    session = load_session(session_file)
+
+    err.print("3/3 stemforge render: stems and mix …", markup=False)
+    plan = plan_render(session)
+    with progress("rendering", total=plan.frames) as advance:
+        result = render_session(session, out_dir=render_dir, plan=plan, on_progress=advance)
+    for message in result.warnings:
+        warn(message)
+
+    table = Table("what", "where", title=f"demo song: {session.title}, {result.duration_s:.1f} s, {len(written)} files, {len(session.tracks)} tracks")
+    table.add_row("multitrack", str(tracks_dir))
+    table.add_row("session", str(session_file))
+    for name, path in result.stems.items():
+        table.add_row(f"stem {name}", str(path))
+    table.add_row("mix", str(result.mix))
+    table.add_row("render report", str(result.report))
+    out.print(table)
+    out.print(f"try: stemforge render {session_file} -o {out_dir / 'render32f'} --format wav32f")
