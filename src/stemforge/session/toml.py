@@ -83,7 +83,10 @@ def load_session(path: str | os.PathLike[str], *, check_files: bool = True) -> S
         document = tomlkit.parse(text)
     except tomlkit.exceptions.ParseError as exc:
         reason = str(exc).split(" at line ")[0]
-        raise SessionError(f"{path}:{exc.line}:{exc.col}: TOML syntax error: {reason}") from None
+        raise SessionError(
+            f"{path}:{exc.line}:{exc.col}: TOML syntax error: {reason}",
+            tip=f"check the quotes, brackets and = signs on line {exc.line}",
+        ) from None
     return session_from_document(document, path=path, check_files=check_files)
 
 
