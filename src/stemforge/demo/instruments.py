@@ -1,0 +1,196 @@
+"""The demo song's pitched instruments and its FX riser.
+
+Each function renders a part (a sequence of :class:`~stemforge.demo.parts.Note`) to the
+samples one track of a session would hold: a bass DI and its amp, an FM electric piano,
+Karplus-Strong guitars, a detuned-saw pad, a lead synth with a printed delay, and a
+noise riser. Shapes are float32 ``(frames,)`` for mono and ``(2, frames)`` for stereo.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from scipy import signal
+
+from stemforge.demo.parts import Note
+from stemforge.demo.song import Arrangement
+from stemforge.demo.synth import (
+    Mono,
+    convolve,
+    delay,
+    exp_decay,
+    highpass,
+    lowpass,
+    midi_to_hz,
+    note_envelope,
+    place,
+    pluck,
+    reverb_ir,
+    saw,
+    sine,
+    soft_clip,
+)
+
+
+def bass_di(notes: Sequence[Note], rng: np.random.Generator, *, sample_rate: int, frames: int) -> Mono:
+    """A finger-played electric bass straight from its pickups."""
+    out = np.zeros(frames, dtype=np.float32)
+    release_s = 0.06
+    for note in notes:
+        hold = int(note.duration_s * sample_rate)
+        n = hold + int(release_s * sample_rate)
+        tone = pluck(midi_to_hz(note.midi), n, sample_rate, rng, decay_s=3.0, brightness=0.12 + 0.12 * note.velocity)
+        env = note_envelope(n, sample_rate, attack_s=0.002, hold_frames=hold, release_s=release_s)
+        place(out, tone * env, round(note.start_s * sample_rate), 0.4 + 0.6 * note.velocity)
+    return highpass(out, 30.0, sample_rate)
+
+
+def bass_amp(di: Mono, *, sample_rate: int) -> Mono:
+    """The same performance through a driven amp and a miked cabinet (a little later, darker)."""
+    driven = soft_clip(di / (np.max(np.abs(di)) + 1e-9), 2.5)
+    cabinet = lowpass(highpass(driven, 55.0, sample_rate), 2200.0, sample_rate, order=4)
+    return delay(cabinet, round(0.0007 * sample_rate))
+
+
+def rhodes(notes: Sequence[Note], *, sample_rate: int, frames: int) -> Mono:
+    """An FM electric piano (1:1 carrier/modulator with a decaying index) with stereo tremolo.
+
+    Returns
+    -------
+    np.ndarray, float32, shape (2, frames)
+    """
+    out = np.zeros(frames, dtype=np.float32)
+    release_s = 0.18
+    for note in notes:
+        hold = int(note.duration_s * sample_rate)
+        n = hold + int(release_s * sample_rate)
+        t = np.arange(n) / sample_rate
+        f = midi_to_hz(note.midi)
+        index = (0.5 + 2.0 * note.velocity) * np.exp(-t / 0.3)
+        carrier_cycles = f * t
+        tone = sine(carrier_cycles + index * sine(carrier_cycles) / (2.0 * np.pi))
+        tine = 0.12 * note.velocity * sine(7.02 * carrier_cycles) * exp_decay(n, 0.05, sample_rate)
+        env = exp_decay(n, 1.6, sample_rate) * note_envelope(n, sample_rate, attack_s=0.003, hold_frames=hold, release_s=release_s)
+        place(out, (tone + tine) * env, round(note.start_s * sample_rate), note.velocity)
+    out = lowpass(out, 7000.0, sample_rate)
+    wobble = 0.3 * sine(4.2 * np.arange(frames) / sample_rate)
+    return np.stack([out * (1.0 + wobble), out * (1.0 - wobble)]).astype(np.float32)
+
+
+def guitar(notes: Sequence[Note], rng: np.random.Generator, *, sample_rate: int, frames: int) -> Mono:
+    """One take of a strummed electric rhythm guitar through a lightly driven amp."""
+    out = np.zeros(frames, dtype=np.float32)
+    release_s = 0.04
+    for note in notes:
+        muted = note.duration_s < 0.15
+        hold = int(max(note.duration_s, 0.02) * sample_rate)
+        n = hold + int(release_s * sample_rate)
+        decay_s = 0.18 if muted else 2.4 - 0.02 * (note.midi - 40)
+        brightness = (0.3 if muted else 0.55) + 0.25 * note.velocity
+        tone = pluck(midi_to_hz(note.midi), n, sample_rate, rng, decay_s=decay_s, brightness=brightness)
+        env = note_envelope(n, sample_rate, attack_s=0.001, hold_frames=hold, release_s=release_s)
+        place(out, tone * env, round(note.start_s * sample_rate), note.velocity)
+    amp = soft_clip(out / (np.max(np.abs(out)) + 1e-9), 1.8)
+    return lowpass(highpass(amp, 90.0, sample_rate), 5500.0, sample_rate, order=4)
+
+
+def pad(notes: Sequence[Note], rng: np.random.Generator, *, sample_rate: int, frames: int) -> Mono:
+    """A warm detuned-saw pad: two voices a side, slow attack, low-passed and reverberant.
+
+    Notes with a velocity below 0.7 (the second verse) go through a darker filter.
+
+    Returns
+    -------
+    np.ndarray, float32, shape (2, frames)
+    """
+    buses = {True: np.zeros((2, frames), dtype=np.float32), False: np.zeros((2, frames), dtype=np.float32)}
+    release_s = 0.9
+    detune_cents = ((-9.0, 4.0), (7.0, -3.0))
+    for note in notes:
+        hold = int(note.duration_s * sample_rate)
+        n = hold + int(release_s * sample_rate)
+        env = note_envelope(n, sample_rate, attack_s=0.35, hold_frames=hold, release_s=release_s)
+        voices = np.zeros((2, n), dtype=np.float32)
+        for side, cents in enumerate(detune_cents):
+            for c in cents:
+                inc = midi_to_hz(note.midi + c / 100.0) / sample_rate
+                voices[side] += saw(inc * np.arange(n) + rng.random(), inc)
+        place(buses[note.velocity >= 0.7], voices * env, round(note.start_s * sample_rate), 0.25)
+    dry = lowpass(buses[True], 2600.0, sample_rate) + lowpass(buses[False], 1100.0, sample_rate, order=4)
+    wet = [convolve(dry[k], reverb_ir(rng, sample_rate, decay_s=2.2, length_s=2.0, damping_hz=3000.0)) for k in (0, 1)]
+    return (dry + 0.8 * np.stack(wet)).astype(np.float32)
+
+
+def lead_synth(notes: Sequence[Note], rng: np.random.Generator, *, sample_rate: int, frames: int, beat_s: float) -> Mono:
+    """A saw lead with vibrato, printed with its dotted-eighth delay and a short reverb."""
+    out = np.zeros(frames, dtype=np.float32)
+    release_s = 0.12
+    for note in notes:
+        hold = int(note.duration_s * sample_rate)
+        n = hold + int(release_s * sample_rate)
+        t = np.arange(n) / sample_rate
+        vibrato = 0.15 * np.clip((t - 0.3) / 0.3, 0.0, 1.0) * np.sin(2.0 * np.pi * 5.5 * t)
+        tone = np.zeros(n, dtype=np.float32)
+        for cents in (-6.0, 6.0):
+            inc = midi_to_hz(note.midi + cents / 100.0 + vibrato) / sample_rate
+            tone += saw(np.cumsum(inc) + rng.random(), inc)
+        env = note_envelope(n, sample_rate, attack_s=0.006, hold_frames=hold, release_s=release_s)
+        place(out, tone * env, round(note.start_s * sample_rate), note.velocity)
+    dry = lowpass(highpass(out, 150.0, sample_rate), 3800.0, sample_rate)
+    echo = lowpass(dry, 2500.0, sample_rate)
+    step = round(0.75 * beat_s * sample_rate)
+    wet = dry + 0.3 * delay(echo, step) + 0.12 * delay(echo, 2 * step)
+    room = convolve(wet, reverb_ir(rng, sample_rate, decay_s=1.4, length_s=1.4, damping_hz=4000.0))
+    return (wet + 0.5 * room).astype(np.float32)
+
+
+def _swept_band(noise: Mono, centre_hz: Mono, sample_rate: int, *, q: float, block: int = 256) -> Mono:
+    """Noise through a resonant band-pass whose centre follows ``centre_hz`` (per sample)."""
+    out = np.zeros_like(noise)
+    zi = np.zeros(2)
+    for s in range(0, noise.shape[-1], block):
+        f = float(centre_hz[s])
+        r = np.exp(-np.pi * (f / q) / sample_rate)
+        a = [1.0, -2.0 * r * np.cos(2.0 * np.pi * f / sample_rate), r * r]
+        b = [(1.0 - r * r) / 2.0, 0.0, -(1.0 - r * r) / 2.0]
+        out[s : s + block], zi = signal.lfilter(b, a, noise[s : s + block], zi=zi)
+    return out
+
+
+def riser_fx(arrangement: Arrangement, rng: np.random.Generator, *, sample_rate: int) -> tuple[Mono, int]:
+    """Noise sweeps up into every chorus, each landing on an impact.
+
+    Returns
+    -------
+    samples : np.ndarray, float32, shape (2, frames)
+        Starting at the first sweep's first sample (no leading silence).
+    start_frame : int
+        Where that first sample belongs on the song's timeline.
+    """
+    risers = arrangement.risers()
+    start_frame = round(risers[0].start_s * sample_rate)
+    end_frame = min(arrangement.frames(sample_rate), round(risers[-1].end_s * sample_rate + 2.5 * sample_rate))
+    out = np.zeros((2, end_frame - start_frame), dtype=np.float32)
+    for riser in risers:
+        n = round((riser.end_s - riser.start_s) * sample_rate)
+        u = np.arange(n) / n
+        centre = 250.0 * (9000.0 / 250.0) ** (u**1.5)
+        rate_hz = 4.0 + 12.0 * u
+        tremolo = 0.75 + 0.25 * sine(np.cumsum(rate_hz) / sample_rate)
+        sweep_cycles = np.cumsum(220.0 * 8.0**u) / sample_rate
+        sweep = 0.18 * u**3 * sine(sweep_cycles)
+        for side in (0, 1):
+            band = _swept_band(rng.standard_normal(n).astype(np.float32), centre, sample_rate, q=2.5)
+            fade_in = 0.5 - 0.5 * np.cos(np.pi * np.minimum(u / 0.1, 1.0))
+            place(out[side], (band * 1.4 + sweep) * tremolo * u**2.2 * fade_in, round(riser.start_s * sample_rate) - start_frame)
+        m = int(2.4 * sample_rate)
+        t = np.arange(m) / sample_rate
+        boom = sine(np.cumsum(32.0 + 40.0 * np.exp(-t / 0.08)) / sample_rate) * exp_decay(m, 0.45, sample_rate)
+        for side in (0, 1):
+            wash = lowpass(rng.standard_normal(m).astype(np.float32), 4000.0, sample_rate) * exp_decay(m, 0.5, sample_rate)
+            place(out[side], 0.9 * boom + 0.35 * wash, round(riser.end_s * sample_rate) - start_frame)
+    return out, start_frame
+
+
+__all__ = ["bass_amp", "bass_di", "guitar", "lead_synth", "pad", "rhodes", "riser_fx"]

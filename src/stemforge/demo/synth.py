@@ -1,0 +1,225 @@
+"""Signal building blocks for the demo song's instruments.
+
+Everything here is vectorized with numpy or runs as a scipy IIR filter; the one
+recursive synthesis (Karplus-Strong) advances a whole string period per numpy step, so
+its Python loop runs ``frequency × duration`` times, not once per sample. Written by
+hand because no dependency synthesizes instruments; the filters come from scipy.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import numpy.typing as npt
+from scipy import signal
+
+Mono = npt.NDArray[np.float32]
+Float64 = npt.NDArray[np.float64]
+
+
+def midi_to_hz(midi: float) -> float:
+    """Equal-tempered frequency of a MIDI note (A4 = 69 = 440 Hz)."""
+    return 440.0 * 2.0 ** ((midi - 69.0) / 12.0)
+
+
+def db_to_gain(gain_db: float) -> float:
+    """Linear amplitude of a level in dB."""
+    return float(10.0 ** (gain_db / 20.0))
+
+
+def place(out: Mono, sound: Mono, start_frame: int, gain: float = 1.0) -> None:
+    """Add ``sound`` into the 1-D array ``out`` at ``start_frame``, cropped to its bounds."""
+    lo, hi = max(0, start_frame), min(out.shape[-1], start_frame + sound.shape[-1])
+    if hi > lo:
+        out[..., lo:hi] += gain * sound[..., lo - start_frame : hi - start_frame]
+
+
+@functools.lru_cache(maxsize=256)
+def _butter(order: int, cutoff_hz: float | tuple[float, float], kind: str, sample_rate: int) -> Float64:
+    nyquist = sample_rate / 2.0
+    if isinstance(cutoff_hz, tuple):
+        wn: float | tuple[float, float] = (cutoff_hz[0] / nyquist, min(cutoff_hz[1] / nyquist, 0.99))
+    else:
+        wn = min(cutoff_hz / nyquist, 0.99)
+    return np.asarray(signal.butter(order, wn, btype=kind, output="sos"), dtype=np.float64)
+
+
+def lowpass(x: Mono, cutoff_hz: float, sample_rate: int, *, order: int = 2) -> Mono:
+    """Butterworth low-pass along the last axis."""
+    return signal.sosfilt(_butter(order, float(cutoff_hz), "lowpass", sample_rate), x).astype(np.float32)
+
+
+def highpass(x: Mono, cutoff_hz: float, sample_rate: int, *, order: int = 2) -> Mono:
+    """Butterworth high-pass along the last axis."""
+    return signal.sosfilt(_butter(order, float(cutoff_hz), "highpass", sample_rate), x).astype(np.float32)
+
+
+def bandpass(x: Mono, low_hz: float, high_hz: float, sample_rate: int, *, order: int = 2) -> Mono:
+    """Butterworth band-pass along the last axis."""
+    return signal.sosfilt(_butter(order, (float(low_hz), float(high_hz)), "bandpass", sample_rate), x).astype(np.float32)
+
+
+def resonator_sos(freq_hz: float, bandwidth_hz: float, sample_rate: int) -> Float64:
+    """A two-pole resonance with unity gain at DC (a cascade formant filter stage).
+
+    Poles at radius ``exp(-π·B/fs)`` and angle ``2π·F/fs``; the numerator ``1 + a1 + a2``
+    makes the DC gain 1, as in Klatt's cascade formant synthesizer (JASA 67, 1980).
+    """
+    r = np.exp(-np.pi * bandwidth_hz / sample_rate)
+    a1, a2 = -2.0 * r * np.cos(2.0 * np.pi * freq_hz / sample_rate), r * r
+    return np.array([[1.0 + a1 + a2, 0.0, 0.0, 1.0, a1, a2]])
+
+
+def exp_decay(frames: int, time_constant_s: float, sample_rate: int) -> Mono:
+    """``exp(-t / τ)`` over ``frames`` frames."""
+    return np.exp(-np.arange(frames, dtype=np.float32) / np.float32(time_constant_s * sample_rate))
+
+
+def note_envelope(frames: int, sample_rate: int, *, attack_s: float, hold_frames: int, release_s: float) -> Mono:
+    """Raised-cosine attack, flat hold, exponential release; ``frames`` long."""
+    env = np.ones(frames, dtype=np.float32)
+    attack = min(frames, max(1, int(attack_s * sample_rate)))
+    env[:attack] = 0.5 - 0.5 * np.cos(np.linspace(0.0, np.pi, attack, dtype=np.float32))
+    if hold_frames < frames:
+        env[hold_frames:] *= exp_decay(frames - hold_frames, release_s / 4.6, sample_rate)
+    return env
+
+
+def sine(phase_cycles: Float64) -> Mono:
+    """``sin(2π·phase)`` computed in float32 after reducing the phase to one cycle."""
+    return np.sin(np.float32(2.0 * np.pi) * (phase_cycles % 1.0).astype(np.float32))
+
+
+def saw(phase_cycles: Float64, increment_cycles: float | Float64) -> Mono:
+    """A band-limited sawtooth from a running phase (in cycles), using PolyBLEP.
+
+    The naive ramp ``2·frac(phase) − 1`` jumps once a cycle; the two samples around each
+    jump are corrected by the polynomial band-limited step (Välimäki & Huovilainen,
+    IEEE SPM 2007), which removes most of the aliasing. Only those samples are touched.
+    """
+    frac = phase_cycles % 1.0
+    out = (2.0 * frac - 1.0).astype(np.float32)
+    wraps = np.flatnonzero(np.diff(np.floor(phase_cycles))) + 1
+    inc = np.broadcast_to(np.asarray(increment_cycles, dtype=np.float64), phase_cycles.shape)
+    after = wraps
+    t = frac[after] / inc[after]
+    out[after] -= (2.0 * t - t * t - 1.0).astype(np.float32)
+    before = wraps[wraps > 0] - 1
+    t = (frac[before] - 1.0) / inc[before]
+    out[before] -= (t * t + 2.0 * t + 1.0).astype(np.float32)
+    return out
+
+
+def pluck(
+    freq_hz: float,
+    frames: int,
+    sample_rate: int,
+    rng: np.random.Generator,
+    *,
+    decay_s: float,
+    brightness: float,
+    pick_position: float = 0.13,
+) -> Mono:
+    """A plucked string by the Karplus-Strong algorithm.
+
+    The loop ``y[n] = x[n] + g·(½(1−δ)·y[n−N] + ½·y[n−N−1] + ½δ·y[n−N−2])`` has a delay of
+    ``N + ½ + δ`` samples at low frequencies, so choosing ``N`` and ``δ`` from
+    ``fs / f`` tunes the string exactly; its three-tap loss filter has a zero at Nyquist,
+    so high harmonics die first as on a real string. All feedback taps lie at least one
+    period back, so a whole period is computed per numpy step.
+
+    Parameters
+    ----------
+    freq_hz : float
+        Fundamental.
+    frames : int
+        Length of the output.
+    decay_s : float
+        Time for the fundamental to fall by 60 dB.
+    brightness : float
+        0 … 1: the cutoff of the pluck's noise burst, from dull (finger) to bright (pick).
+    pick_position : float
+        Where along the string it is plucked, as a fraction (a comb notch in the excitation).
+    """
+    period = sample_rate / freq_hz
+    n = max(2, int(np.floor(period - 0.5)))
+    delta = period - 0.5 - n
+    taps = np.array([0.5 * (1.0 - delta), 0.5, 0.5 * delta])
+    g = 10.0 ** (-3.0 * period / (sample_rate * decay_s))
+    burst = rng.uniform(-1.0, 1.0, n)
+    coefficient = np.exp(-2.0 * np.pi * (300.0 + 9000.0 * brightness**2) / sample_rate)
+    burst = signal.lfilter([1.0 - coefficient], [1.0, -coefficient], burst)
+    notch = max(1, int(pick_position * n))
+    burst = burst - np.concatenate([np.zeros(notch), burst[:-notch]])
+    burst -= burst.mean()
+    y = np.zeros(frames + 2)  # two leading zeros stand for y[-2], y[-1]
+    first = min(n, frames)
+    y[2 : first + 2] = burst[:first]
+    h0, h1, h2 = g * taps
+    for s in range(n, frames, n):
+        e = min(s + n, frames)
+        y[s + 2 : e + 2] = h0 * y[s - n + 2 : e - n + 2] + h1 * y[s - n + 1 : e - n + 1] + h2 * y[s - n : e - n]
+    return y[2:].astype(np.float32)
+
+
+def reverb_ir(rng: np.random.Generator, sample_rate: int, *, decay_s: float, length_s: float, damping_hz: float) -> Mono:
+    """A diffuse reverb impulse response: decaying noise whose highs die faster.
+
+    ``decay_s`` is the RT60. The noise is split into a low and a high band; the high band
+    decays three times faster, like air and soft surfaces absorbing treble.
+    """
+    frames = int(length_s * sample_rate)
+    noise = rng.standard_normal(frames).astype(np.float32)
+    tau = decay_s / 6.91
+    low = lowpass(noise, damping_hz, sample_rate) * exp_decay(frames, tau, sample_rate)
+    high = highpass(noise, damping_hz, sample_rate) * exp_decay(frames, tau / 3.0, sample_rate)
+    ir = low + high
+    return (ir / np.sqrt(np.sum(ir * ir))).astype(np.float32)
+
+
+def convolve(x: Mono, ir: Mono) -> Mono:
+    """Convolve and keep the input's length (overlap-add FFT convolution)."""
+    return signal.oaconvolve(x, ir)[: x.shape[-1]].astype(np.float32)
+
+
+def delay(x: Mono, frames: int) -> Mono:
+    """Delay by whole frames, keeping the length."""
+    if frames <= 0:
+        return x
+    out = np.zeros_like(x)
+    out[frames:] = x[:-frames]
+    return out
+
+
+def soft_clip(x: Mono, drive: float) -> Mono:
+    """Gentle tanh saturation, level-matched for small signals (never a hard clip)."""
+    return (np.tanh(drive * x) / drive).astype(np.float32)
+
+
+def smooth(x: Float64 | Mono, time_constant_s: float, sample_rate: int) -> Float64:
+    """One-pole low-pass smoothing of a control signal."""
+    c = np.exp(-1.0 / (time_constant_s * sample_rate))
+    return np.asarray(signal.lfilter([1.0 - c], [1.0, -c], x, zi=[c * float(x[0])])[0], dtype=np.float64)
+
+
+__all__ = [
+    "Mono",
+    "bandpass",
+    "convolve",
+    "db_to_gain",
+    "delay",
+    "exp_decay",
+    "highpass",
+    "lowpass",
+    "midi_to_hz",
+    "note_envelope",
+    "place",
+    "pluck",
+    "resonator_sos",
+    "reverb_ir",
+    "saw",
+    "sine",
+    "smooth",
+    "soft_clip",
+]
