@@ -1,0 +1,344 @@
+"""Why a null test failed: shifted or polarity-inverted stems, a missing stem, mix-bus processing.
+
+Works on one window of a few seconds around the loudest part of the residual
+``R = mix − Σ stems`` (read from the files, never the whole song), in stages:
+
+1. **Shift and polarity.** A stem ``f`` that belongs in the mix appears there as
+   ``T = R + f`` (the mix minus every *other* stem). Its cross-correlation with ``T``
+   (FFT, lags within ±``max_lag_s``) peaks at the lag the stem is late by, with the sign
+   of its polarity. Replacing the stem by its corrected copy changes the residual energy
+   by ``−2·(s·r[k] − r[0])``; the stem with the largest gain is corrected first, the
+   residual updated, and the search repeated while a correction removes at least half of
+   the remaining residual energy (3 dB). Correlations are linear in ``T``, so the stems'
+   spectra are computed once and only the residual's is recomputed per round.
+2. **Mix gain and dynamics.** With ``S`` the corrected stem sum, a single gain ``g``
+   with ``mix ≈ g·S`` means a level offset; a gain that changes segment by segment
+   (≈21 ms) and is lowest where the mix is loudest means a limiter or compressor on the
+   mix bus that the stems were printed without; the residual then tracks the mix's peaks.
+3. **Missing stem.** A residual uncorrelated with the stems is material the mix has and
+   no stem carries; its level and spectrum are reported.
+4. Anything else is reported as unexplained (EQ, saturation, width on the mix bus).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from stemforge.audio import Samples
+from stemforge.qa.model import Finding, Severity
+from stemforge.qa.null import NULL_PASS_DB, NullResult, energy_db
+from stemforge.qa.scan import SEGMENT_FRAMES
+from stemforge.qa.window import read_window
+
+#: A correction must remove at least this fraction of the window's residual energy.
+MIN_IMPROVEMENT = 0.5
+#: At most this many stems are corrected before giving up on shifts.
+MAX_CORRECTIONS = 8
+
+
+@dataclass(frozen=True)
+class Correction:
+    """A stem that lines up with the mix once shifted by ``lag_frames`` and/or inverted.
+
+    Attributes
+    ----------
+    index : int
+        Index into the stems list.
+    lag_frames : int
+        How late the stem is relative to the mix (negative: early).
+    inverted : bool
+    correlation : float
+        Normalized cross-correlation at the lag (−1 … 1).
+    residual_drop_db : float
+        How much the window's residual dropped once this stem was corrected.
+    """
+
+    index: int
+    lag_frames: int
+    inverted: bool
+    correlation: float
+    residual_drop_db: float
+
+
+def _samples(n: int) -> str:
+    return "sample" if abs(n) == 1 else "samples"
+
+
+def _window_frames(sample_rate: int, seconds: float) -> int:
+    return int(2 ** math.ceil(math.log2(max(seconds * sample_rate, SEGMENT_FRAMES))))
+
+
+def _rfft_channels(x: Samples, nfft: int) -> npt.NDArray[np.complex128]:
+    return np.fft.rfft(x.astype(np.float64), n=nfft, axis=1)
+
+
+class _Window:
+    """Mix, stems and residual over ``[start − lag, start + frames + lag)``."""
+
+    def __init__(self, mix: Path, stems: Sequence[Path], *, start: int, frames: int, lag: int, channels: int) -> None:
+        self.start, self.frames, self.lag, self.channels = start, frames, lag, channels
+        self.trim = 0  # frames left out at both ends of the centre once stems were shifted
+        self.paths = list(stems)
+        ext = frames + 2 * lag
+        self.mix = read_window(mix, start_frame=start - lag, frames=ext, channels=channels)
+        self.stems = [read_window(p, start_frame=start - lag, frames=ext, channels=channels) for p in stems]
+        self.residual = self.mix - np.sum(self.stems, axis=0, dtype=np.float32) if stems else self.mix.copy()
+
+    def center(self, x: Samples) -> Samples:
+        trim = min(self.trim, self.frames // 4)
+        return x[:, self.lag + trim : self.lag + self.frames - trim]
+
+    def energy(self, x: Samples) -> float:
+        c = self.center(x).astype(np.float64)
+        return float(np.sum(c * c))
+
+
+def find_corrections(window: _Window, *, sample_rate: int) -> list[Correction]:
+    """Greedy shift/polarity search (stage 1); updates ``window.residual`` in place."""
+    lag, frames = window.lag, window.frames
+    nfft = 1 << math.ceil(math.log2(frames + 2 * lag))
+    centers = [window.center(s) for s in window.stems]
+    center_energy = [float(np.sum(c.astype(np.float64) ** 2)) for c in centers]
+    # Spectra of each stem's centre (correlation template) and of its extended window.
+    templates = [_rfft_channels(c, nfft) for c in centers]
+    extended = [_rfft_channels(s, nfft) for s in window.stems]
+    autos = [np.fft.irfft(np.sum(e * np.conj(t), axis=0), n=nfft)[: 2 * lag + 1] for e, t in zip(extended, templates, strict=True)]
+    corrections: list[Correction] = []
+    done: set[int] = set()
+    for _ in range(MAX_CORRECTIONS):
+        res_energy = window.energy(window.residual)
+        if res_energy <= 0:
+            break
+        res_spec = _rfft_channels(window.residual, nfft)
+        best: tuple[float, int, int, int, float] | None = None  # gain, index, j, sign, r
+        for i, template in enumerate(templates):
+            if i in done or center_energy[i] <= 0:
+                continue
+            r = np.fft.irfft(np.sum(res_spec * np.conj(template), axis=0), n=nfft)[: 2 * lag + 1] + autos[i]
+            j = int(np.argmax(np.abs(r)))
+            sign = 1 if r[j] >= 0 else -1
+            gain = sign * r[j] - r[lag]  # index `lag` is lag 0
+            if gain > 0 and (best is None or gain > best[0]):
+                best = (float(gain), i, j, sign, float(r[j]))
+        if best is None or 2 * best[0] < MIN_IMPROVEMENT * res_energy:
+            break
+        _, i, j, sign, r_peak = best
+        late = lag - j
+        fixed = sign * read_window(window.paths[i], start_frame=window.start - lag + late,
+                                   frames=frames + 2 * lag, channels=window.channels)
+        new_residual = window.residual + window.stems[i] - fixed
+        new_energy = window.energy(new_residual)
+        if new_energy > (1 - MIN_IMPROVEMENT) * res_energy:
+            break
+        t_energy = window.energy(window.residual + window.stems[i])
+        rho = r_peak / math.sqrt(center_energy[i] * t_energy) if t_energy > 0 else 0.0
+        rho = max(-1.0, min(1.0, rho))
+        corrections.append(Correction(i, late, sign < 0, float(rho), round(energy_db(res_energy, max(new_energy, 1e-30)), 1)))
+        window.residual = new_residual
+        window.stems[i] = fixed
+        done.add(i)
+    return corrections
+
+
+def _band_profile(residual: Samples, sample_rate: int) -> dict[str, object]:
+    """Where the residual's energy lies: dominant third-octave band and low/mid/high shares."""
+    x = residual.astype(np.float64)
+    spectrum = np.sum(np.abs(np.fft.rfft(x * np.hanning(x.shape[1]), axis=1)) ** 2, axis=0)
+    freqs = np.fft.rfftfreq(x.shape[1], 1 / sample_rate)
+    total = float(spectrum[freqs >= 20].sum()) or 1.0
+    centers = [1000 * 2 ** (k / 3) for k in range(-17, 14)]  # 20 Hz … 20 kHz
+    bands = []
+    for fc in centers:
+        lo, hi = fc / 2 ** (1 / 6), fc * 2 ** (1 / 6)
+        bands.append(float(spectrum[(freqs >= lo) & (freqs < hi)].sum()))
+    dominant = centers[int(np.argmax(bands))]
+    low = float(spectrum[(freqs >= 20) & (freqs < 250)].sum()) / total
+    high = float(spectrum[freqs >= 4000].sum()) / total
+    mid = max(0.0, 1.0 - low - high)
+    return {
+        "dominant_band_hz": round(dominant, 1),
+        "low_share": round(low, 3),
+        "mid_share": round(mid, 3),
+        "high_share": round(high, 3),
+        "third_octave_db": [round(10 * math.log10(b / total), 1) if b > 0 else None for b in bands],
+        "third_octave_hz": [round(c, 1) for c in centers],
+    }
+
+
+def _describe_band(profile: dict[str, object]) -> str:
+    low, mid, high = (float(profile[k]) for k in ("low_share", "mid_share", "high_share"))  # type: ignore[arg-type]
+    if low >= 0.6:
+        return "mostly low frequencies (bass or kick)"
+    if high >= 0.5:
+        return "mostly high frequencies (cymbals, percussion, air)"
+    if mid >= 0.6:
+        return "mostly mid-range (vocals, guitars, keys)"
+    return "broadband"
+
+
+def _segment_dot(a: Samples, b: Samples) -> npt.NDArray[np.float64]:
+    n = a.shape[1] // SEGMENT_FRAMES * SEGMENT_FRAMES
+    sa = a[:, :n].reshape(a.shape[0], -1, SEGMENT_FRAMES).astype(np.float64)
+    sb = b[:, :n].reshape(b.shape[0], -1, SEGMENT_FRAMES).astype(np.float64)
+    return np.einsum("csf,csf->s", sa, sb)
+
+
+def diagnose(
+    mix: Path,
+    stems: Sequence[Path],
+    names: Sequence[str],
+    null: NullResult,
+    *,
+    sample_rate: int,
+    channels: int,
+    max_lag_s: float = 1.0,
+    window_s: float = 4.0,
+) -> list[Finding]:
+    """Explain a failed null test; returns SF501–SF509 findings (empty if the null passed).
+
+    Parameters
+    ----------
+    mix : Path
+    stems : sequence of Path
+        The stems that were summed for the null test, in the same order as ``names``.
+    names : sequence of str
+        File names for messages.
+    null : NullResult
+        The streaming null test's result (its per-segment residual picks the window).
+    sample_rate : int
+        Hz, shared by the mix and the stems.
+    channels : int
+        The mix's channel count.
+    max_lag_s : float
+        Largest shift searched for, in seconds either way.
+    window_s : float
+        Length of the analysed window, in seconds (rounded up to a power of two in frames).
+    """
+    if null.passed or null.frames == 0:
+        return []
+    frames = min(_window_frames(sample_rate, window_s), max(null.frames, SEGMENT_FRAMES))
+    frames = frames // SEGMENT_FRAMES * SEGMENT_FRAMES or SEGMENT_FRAMES
+    lag = min(int(round(max_lag_s * sample_rate)), max(null.frames - 1, 1))
+    loudest = int(np.argmax(null.segment_residual)) if null.segment_residual.size else 0
+    center = loudest * SEGMENT_FRAMES + SEGMENT_FRAMES // 2
+    start = min(max(center - frames // 2, 0), max(null.frames - frames, 0))
+    window = _Window(mix, stems, start=start, frames=frames, lag=lag, channels=channels)
+    mix_energy = window.energy(window.mix)
+    findings: list[Finding] = []
+
+    corrections = find_corrections(window, sample_rate=sample_rate)
+    # A shifted stem leaves its edge (the part moved past the window) in the residual.
+    window.trim = max((abs(c.lag_frames) for c in corrections), default=0)
+    mix_energy = window.energy(window.mix)
+    shifted = [c for c in corrections if c.lag_frames != 0]
+    active = [i for i, s in enumerate(window.stems) if window.energy(s) > mix_energy * 1e-6]
+    if len(shifted) >= 2 and len({c.lag_frames for c in shifted}) == 1 and {c.index for c in shifted} >= set(active):
+        late = shifted[0].lag_frames
+        ms = late / sample_rate * 1000
+        findings.append(Finding(
+            "SF501", Severity.FAIL,
+            f"the mix is {abs(late)} {_samples(late)} ({abs(ms):.2f} ms) {'early' if late > 0 else 'late'} against every stem",
+            mix.name, {"shift_frames": -late, "shift_ms": round(-ms, 3), "stems": len(shifted)}))
+    else:
+        for c in corrections:
+            name = names[c.index]
+            details = {"shift_frames": c.lag_frames, "shift_ms": round(c.lag_frames / sample_rate * 1000, 3),
+                       "correlation": round(c.correlation, 4), "residual_drop_db": c.residual_drop_db,
+                       "window_start_s": round(start / sample_rate, 3)}
+            if c.lag_frames:
+                ms = abs(c.lag_frames) / sample_rate * 1000
+                late = "late" if c.lag_frames > 0 else "early"
+                extra = " and polarity-inverted" if c.inverted else ""
+                findings.append(Finding(
+                    "SF501", Severity.FAIL,
+                    f"is shifted by {c.lag_frames:+d} {_samples(c.lag_frames)} ({ms:.2f} ms {late}){extra} against the mix; "
+                    f"move it {'earlier' if c.lag_frames > 0 else 'later'} by {abs(c.lag_frames)} {_samples(c.lag_frames)}",
+                    name, details))
+            if c.inverted:
+                findings.append(Finding("SF502", Severity.FAIL, "has inverted polarity against the mix; flip it",
+                                        name, details))
+
+    remaining = window.energy(window.residual)
+    remaining_db = energy_db(remaining, mix_energy)
+    if remaining_db <= NULL_PASS_DB:
+        return findings
+    findings += _explain_rest(window, sample_rate=sample_rate, null=null, remaining_db=remaining_db,
+                              explained_any=bool(corrections), mix_name=mix.name)
+    return findings
+
+
+def _explain_rest(
+    window: _Window, *, sample_rate: int, null: NullResult, remaining_db: float, explained_any: bool, mix_name: str
+) -> list[Finding]:
+    """Stages 2–4 on the residual left after shift/polarity corrections."""
+    m = window.center(window.mix)
+    r = window.center(window.residual)
+    s = m - r  # corrected stem sum
+    e_s = float(np.sum(s.astype(np.float64) ** 2))
+    e_r = float(np.sum(r.astype(np.float64) ** 2))
+    e_m = float(np.sum(m.astype(np.float64) ** 2))
+    dot_ms = float(np.sum(m.astype(np.float64) * s))
+    base = {"residual_db": round(null.residual_db, 1), "window_residual_db": round(remaining_db, 1),
+            "window_start_s": round(window.start / sample_rate, 3)}
+    if e_s <= 0:
+        profile = _band_profile(r, sample_rate)
+        return [Finding("SF503", Severity.FAIL,
+                        f"the stems are silent where the mix is not: material at {null.residual_db:.1f} dB is missing",
+                        None, base | profile)]
+    g = dot_ms / e_s
+    e_global = max(e_m - dot_ms * g, 0.0)
+    seg_ss = _segment_dot(s, s)
+    seg_ms = _segment_dot(m, s)
+    seg_mm = _segment_dot(m, m)
+    loud = seg_ss > seg_ss.max() * 1e-4
+    seg_g = np.where(loud, seg_ms / np.where(loud, seg_ss, 1.0), 1.0)
+    e_segment = float(np.sum(np.where(loud, np.maximum(seg_mm - seg_ms * seg_g, 0.0), seg_mm)))
+    gain_db = 20 * math.log10(g) if g > 0 else -math.inf
+
+    if g > 0 and energy_db(e_global, e_m) <= NULL_PASS_DB + 10 and abs(gain_db) > 0.01:
+        word = "louder" if gain_db > 0 else "quieter"
+        return [Finding("SF505", Severity.FAIL,
+                        f"the mix is {abs(gain_db):.2f} dB {word} than the sum of the stems (a gain change on the mix bus or on every stem)",
+                        mix_name, base | {"gain_db": round(gain_db, 3)})]
+
+    rho = float(np.sum(r.astype(np.float64) * s)) / math.sqrt(e_r * e_s) if e_r > 0 else 0.0
+    if loud.sum() >= 4 and e_segment <= MIN_IMPROVEMENT * e_r:
+        g_db = 20 * np.log10(np.clip(seg_g[loud], 1e-6, None))
+        level_db = 10 * np.log10(seg_ss[loud])
+        spread = float(g_db.max() - g_db.min())
+        slope = float(np.corrcoef(level_db, g_db)[0, 1]) if spread > 1e-6 else 0.0
+        if spread > 0.3 and slope < -0.3:
+            res_seg = _segment_dot(r, r)[loud]
+            peak_track = float(np.corrcoef(np.sqrt(res_seg), np.sqrt(seg_mm[loud]))[0, 1])
+            return [Finding(
+                "SF504", Severity.FAIL,
+                f"the mix has dynamics processing the stems lack (limiter or compressor on the mix bus): its level "
+                f"against the stems drops by up to {spread:.1f} dB at its loudest passages; print the stems through "
+                f"the same mix-bus chain or deliver the mix without it",
+                mix_name, base | {"max_gain_reduction_db": round(spread, 2), "makeup_gain_db": round(float(g_db.max()), 2),
+                                  "gain_vs_level_correlation": round(slope, 3),
+                                  "residual_tracks_mix_peaks": round(peak_track, 3),
+                                  "explained_share": round(1 - e_segment / e_r, 3)})]
+    if abs(rho) < 0.3:
+        profile = _band_profile(r, sample_rate)
+        what = _describe_band(profile)
+        prefix = "after the corrections above, " if explained_any else ""
+        return [Finding(
+            "SF503", Severity.FAIL,
+            f"{prefix}the mix holds material no stem carries ({what}, {null.residual_db:.1f} dB relative to the mix, "
+            f"strongest near {profile['dominant_band_hz']:.0f} Hz): a stem is probably missing",
+            None, base | profile | {"residual_stem_correlation": round(rho, 3)})]
+    return [Finding(
+        "SF509", Severity.FAIL,
+        f"the residual ({null.residual_db:.1f} dB) follows the stems (correlation {rho:+.2f}) but is not a shift, "
+        "polarity, gain or limiter: likely EQ, saturation or stereo processing on the mix bus",
+        mix_name, base | {"residual_stem_correlation": round(rho, 3)})]
+
+
+__all__ = ["Correction", "diagnose", "find_corrections"]

@@ -1,0 +1,210 @@
+"""One streaming pass over a file's blocks, keeping what every level and stereo check needs.
+
+A :class:`StemScanner` is fed consecutive float32 ``(channels, frames)`` blocks and keeps
+only sums, peaks, clip runs and a coarse envelope (energy and peak per segment of
+:data:`SEGMENT_FRAMES` frames), so memory stays small however long the file. The
+envelope is what start alignment, true-peak search and duplicate detection look at later.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from stemforge.audio import Samples
+
+#: Frames per envelope segment (about 21 ms at 48 kHz).
+SEGMENT_FRAMES = 1024
+
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class StemScan:
+    """What one pass over a file measured.
+
+    Attributes
+    ----------
+    frames : int
+        Frames read.
+    channels : int
+    peak : np.ndarray, float64, shape (channels,)
+        Sample peak per channel (linear, full scale 1.0).
+    mean : np.ndarray, float64, shape (channels,)
+        Mean per channel (DC offset, linear).
+    mean_square : np.ndarray, float64, shape (channels,)
+    lr_product : float
+        Mean of left × right (stereo only; 0 otherwise).
+    side_mean_square : float
+        Mean of ((left − right) / 2)² (stereo only; 0 otherwise).
+    non_finite : int
+        Count of NaN and Inf samples.
+    clip_runs : int
+        Runs of at least ``min_clip_run`` consecutive samples at full scale.
+    clipped_samples : int
+        Samples in those runs.
+    longest_clip_run : int
+    first_clip_frame : int or None
+    segment_energy : np.ndarray, float64, shape (segments,)
+        Sum of squares over channels per segment.
+    segment_peak : np.ndarray, float32, shape (segments,)
+        Absolute peak over channels per segment.
+    """
+
+    frames: int
+    channels: int
+    peak: FloatArray
+    mean: FloatArray
+    mean_square: FloatArray
+    lr_product: float
+    side_mean_square: float
+    non_finite: int
+    clip_runs: int
+    clipped_samples: int
+    longest_clip_run: int
+    first_clip_frame: int | None
+    segment_energy: FloatArray
+    segment_peak: npt.NDArray[np.float32]
+
+
+class StemScanner:
+    """Accumulate :class:`StemScan` statistics block by block.
+
+    Parameters
+    ----------
+    channels : int
+    clip_level : float
+        Absolute sample value counted as full scale (linear).
+    min_clip_run : int
+        Consecutive full-scale samples that count as clipping.
+    """
+
+    def __init__(self, channels: int, *, clip_level: float, min_clip_run: int) -> None:
+        self.channels = int(channels)
+        self.clip_level = float(clip_level)
+        self.min_clip_run = int(min_clip_run)
+        self.frames = 0
+        self._peak = np.zeros(self.channels)
+        self._sum = np.zeros(self.channels)
+        self._sum_sq = np.zeros(self.channels)
+        self._lr = 0.0
+        self._non_finite = 0
+        self._clip_runs = 0
+        self._clipped = 0
+        self._longest = 0
+        self._first_clip: int | None = None
+        self._run = np.zeros(self.channels, dtype=np.int64)  # open run length per channel
+        self._run_start = np.zeros(self.channels, dtype=np.int64)
+        self._energy: list[FloatArray] = []
+        self._seg_peak: list[npt.NDArray[np.float32]] = []
+        self._pending = np.zeros((self.channels, 0), np.float32)  # frames short of a segment
+
+    def feed(self, block: Samples) -> None:
+        """Add the next block, shaped ``(channels, frames)``."""
+        if block.shape[1] == 0:
+            return
+        sums = block.sum(axis=1, dtype=np.float64)
+        if not np.all(np.isfinite(sums)):
+            bad = ~np.isfinite(block)
+            self._non_finite += int(np.count_nonzero(bad))
+            block = np.where(bad, np.float32(0.0), block)
+            sums = block.sum(axis=1, dtype=np.float64)
+        absolute = np.abs(block)
+        self._peak = np.maximum(self._peak, absolute.max(axis=1))
+        self._sum += sums
+        squares = np.einsum("cf,cf->c", block, block, dtype=np.float64)
+        self._sum_sq += squares
+        if self.channels == 2:
+            self._lr += float(np.dot(block[0].astype(np.float64), block[1]))
+        self._clips(absolute)
+        self._segments(block)
+        self.frames += block.shape[1]
+
+    def _segments(self, block: Samples) -> None:
+        if self._pending.shape[1]:
+            block = np.concatenate([self._pending, block], axis=1)
+        whole = block.shape[1] // SEGMENT_FRAMES * SEGMENT_FRAMES
+        if whole:
+            seg = block[:, :whole].reshape(self.channels, -1, SEGMENT_FRAMES)
+            self._energy.append(np.einsum("csf,csf->s", seg, seg, dtype=np.float64))
+            self._seg_peak.append(np.abs(seg).max(axis=(0, 2)))
+        self._pending = block[:, whole:].copy()
+
+    def _clips(self, absolute: Samples) -> None:
+        """Count runs of >= min_clip_run samples at full scale, carrying runs across blocks."""
+        n = absolute.shape[1]
+        for ch in range(self.channels):
+            row = absolute[ch]
+            if row.max() < self.clip_level:
+                self._close_run(ch)
+                continue
+            hot = row >= self.clip_level
+            # Run boundaries within this block.
+            edges = np.diff(np.concatenate(([0], hot.view(np.int8), [0])))
+            starts = np.flatnonzero(edges == 1)
+            ends = np.flatnonzero(edges == -1)
+            for i, (s, e) in enumerate(zip(starts, ends, strict=True)):
+                if i == 0 and s == 0 and self._run[ch]:
+                    length = int(self._run[ch] + e)
+                    start = int(self._run_start[ch])
+                else:
+                    if i == 0:
+                        self._close_run(ch)
+                    length = int(e - s)
+                    start = self.frames + int(s)
+                if e == n:  # run continues into the next block
+                    self._run[ch] = length
+                    self._run_start[ch] = start
+                else:
+                    self._run[ch] = 0
+                    self._count_run(length, start)
+            if len(starts) == 0:
+                self._close_run(ch)
+
+    def _close_run(self, ch: int) -> None:
+        if self._run[ch]:
+            self._count_run(int(self._run[ch]), int(self._run_start[ch]))
+            self._run[ch] = 0
+
+    def _count_run(self, length: int, start: int) -> None:
+        if length >= self.min_clip_run:
+            self._clip_runs += 1
+            self._clipped += length
+            self._longest = max(self._longest, length)
+            if self._first_clip is None or start < self._first_clip:
+                self._first_clip = start
+
+    def finish(self) -> StemScan:
+        """Close open runs and the last partial segment; return the statistics."""
+        for ch in range(self.channels):
+            self._close_run(ch)
+        if self._pending.shape[1]:
+            seg = self._pending
+            self._energy.append(np.array([float(np.einsum("cf,cf->", seg, seg, dtype=np.float64))]))
+            self._seg_peak.append(np.array([np.abs(seg).max()], np.float32))
+            self._pending = np.zeros((self.channels, 0), np.float32)
+        frames = max(self.frames, 1)
+        mean_square = self._sum_sq / frames
+        lr = self._lr / frames if self.channels == 2 else 0.0
+        side = (mean_square[0] + mean_square[1] - 2 * lr) / 4 if self.channels == 2 else 0.0
+        return StemScan(
+            frames=self.frames,
+            channels=self.channels,
+            peak=self._peak.copy(),
+            mean=self._sum / frames,
+            mean_square=mean_square,
+            lr_product=float(lr),
+            side_mean_square=float(max(side, 0.0)),
+            non_finite=self._non_finite,
+            clip_runs=self._clip_runs,
+            clipped_samples=self._clipped,
+            longest_clip_run=self._longest,
+            first_clip_frame=self._first_clip,
+            segment_energy=np.concatenate(self._energy) if self._energy else np.zeros(0),
+            segment_peak=np.concatenate(self._seg_peak) if self._seg_peak else np.zeros(0, np.float32),
+        )
+
+
+__all__ = ["SEGMENT_FRAMES", "StemScan", "StemScanner"]
