@@ -4,7 +4,8 @@
 swapped without touching them.
 """
 
+from stemforge.classify.names import classify_name, tokenize
 from stemforge.classify.roles import ROLES, Classification
-from stemforge.classify.rules import classify_name, classify_tracks
+from stemforge.classify.session import classify_tracks
 
-__all__ = ["ROLES", "Classification", "classify_name", "classify_tracks"]
+__all__ = ["ROLES", "Classification", "classify_name", "classify_tracks", "tokenize"]

@@ -1,0 +1,344 @@
+"""Track names → stem roles: a tokenizer for messy studio names and a few decisions.
+
+Names arrive as ``01_KickIn.wav``, ``DRUMS - Kick In - M81-SH.wav``, ``LeadVox_Comp_v2``,
+``Gtr.dup1`` or ``Voz Guía``. :func:`tokenize` cuts them into lower-case, accent-folded
+words (separators, camelCase, letters against digits, numbering and take suffixes,
+unspaced compounds such as ``kickin`` or ``leadgesang``), and :func:`classify_name`
+decides from the words in :mod:`stemforge.classify.lexicon`:
+
+1. a word that keeps a track out of stems (``click``, ``guide``, ``rough``) wins;
+2. otherwise the most specific role word decides, the last one between equals;
+3. modifiers adjust it: ``dbl``/``harm``/``bgv`` make a vocal a backing vocal, ``lead``
+   keeps it lead, ``fx``/``throw``/``reverse`` make anything an effect, ``synth`` makes
+   strings, brass or choir a synth;
+4. whole-song words (``mix``, ``bounce``, ``print``) exclude only a name with no
+   instrument in it (``Drum Mix`` stays drums);
+5. a name of DAW defaults (``Audio 07``, ``Track 12``) or of unknown words is ``other``
+   with a low confidence, for the audio to decide.
+
+Written by hand because no library knows studio naming; the rules are a few dozen
+lines and the vocabulary is data.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from stemforge.classify.lexicon import (
+    BACKING_MODIFIERS,
+    DAW_DEFAULT_WORDS,
+    FILLERS,
+    FX_MODIFIERS,
+    HARD_EXCLUDE,
+    LEAD_MARKERS,
+    PAIRS,
+    ROLE_WORDS,
+    SOFT_EXCLUDE,
+    SYNTH_MODIFIERS,
+    VOCABULARY,
+    WEAK_BACKING_MODIFIERS,
+    Word,
+)
+from stemforge.classify.roles import Classification
+
+_AUDIO_SUFFIX = re.compile(r"\.(wav|wave|bwf|aif|aiff|aifc|flac|mp3|ogg|m4a|caf|sd2)$", re.IGNORECASE)
+_RUN = re.compile(r"[^\W_]+")
+_CAMEL = re.compile(r"(?<=[a-z\u00e0-\u00ff])(?=[A-Z])|(?<=[A-Z])(?=[A-Z](?!s(?![a-z]))[a-z])")
+_DIGITS = re.compile(r"(?<=\D)(?=\d)|(?<=\d)(?=\D)")
+_FOLD = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss", "ø": "o", "ł": "l", "đ": "d"})
+_SPECIAL = {"flügel": "fluegel", "chöre": "chore", "chöre_": "chore"}
+_VOCAL_ROLES = ("lead_vocals", "backing_vocals")
+_SYNTH_TAKES = frozenset({"strings", "horns", "backing_vocals", "lead_vocals", "percussion", "keys", "guitars"})
+_LEAD_WORDS = frozenset({"lv", "leadvox", "leadvocal", "leadgesang", "hauptstimme"})
+_CONFIDENCE = {2.0: 0.9, 1.5: 0.75, 1.0: 0.5}
+#: Playing styles rather than sources: ``Gtr Pad`` is a guitar, ``Pad`` alone a synth.
+_STYLE_WORDS = frozenset({"pad", "pads", "arp", "arps", "pluck", "plucks", "swell", "stab", "stabs"})
+_STYLE_YIELDS_TO = frozenset({"guitars", "keys", "lead_vocals", "backing_vocals", "horns", "strings"})
+_CHOIR_WORDS = frozenset({"choir", "choirs", "chor", "chore", "coro", "coros", "cori", "choeur", "choeurs"})
+_ANYWHERE_MODIFIERS = frozenset({"whisper", "whispers", "falsetto"})
+_BASS_WORDS = frozenset({"sub", "bass", "808", "bs", "subbass", "bss"})
+
+
+@dataclass(frozen=True)
+class Token:
+    """One word of a name.
+
+    Attributes
+    ----------
+    word : str
+        Lower case, accents folded, as looked up (``tambourine`` for ``Tambou``).
+    text : str
+        The words of the name it stands for, as written (``Bass Drum``).
+    guessed : bool
+        True when ``word`` was read from an abbreviation or a compound's tail.
+    """
+
+    word: str
+    text: str
+    guessed: bool = False
+
+
+def _fold(word: str) -> str:
+    lower = word.lower()
+    if lower in _SPECIAL:
+        return _SPECIAL[lower]
+    decomposed = unicodedata.normalize("NFKD", lower.translate(_FOLD))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _split_run(run: str) -> list[str]:
+    """Split one alphanumeric run at camelCase and letter/digit boundaries."""
+    if _fold(run) in VOCABULARY:
+        return [run]
+    parts: list[str] = []
+    for piece in _CAMEL.split(run):
+        if not piece:
+            continue
+        if _fold(piece) in VOCABULARY:
+            parts.append(piece)
+        else:
+            parts.extend(p for p in _DIGITS.split(piece) if p)
+    return parts
+
+
+@functools.lru_cache(maxsize=8192)
+def _segment(word: str) -> tuple[str, ...] | None:
+    """Cut an unspaced compound (``kickin``, ``leadvoxdbl``) into known words, fewest first."""
+    n = len(word)
+    best: list[tuple[str, ...] | None] = [None] * (n + 1)
+    best[0] = ()
+    for end in range(2, n + 1):
+        for start in range(end - 1, -1, -1):
+            prefix = best[start]
+            if prefix is None:
+                continue
+            piece = word[start:end]
+            if len(piece) == 1 and not (end == n and piece in "lrms"):
+                continue
+            if piece in VOCABULARY:
+                candidate = (*prefix, piece)
+                current = best[end]
+                if current is None or len(candidate) < len(current):
+                    best[end] = candidate
+    found = best[n]
+    if found is None or len(found) < 2:
+        return None
+    if not any(p in ROLE_WORDS or p in HARD_EXCLUDE for p in found):
+        return None
+    return found
+
+
+def _build_prefixes() -> dict[str, str]:
+    roles: dict[str, set[str]] = {}
+    for word, info in ROLE_WORDS.items():
+        if len(word) >= 5 and word.isalpha():
+            for k in range(4, len(word)):
+                roles.setdefault(word[:k], set()).add(f"{info.role}:{word}")
+    prefixes: dict[str, str] = {}
+    for prefix, entries in roles.items():
+        if prefix in VOCABULARY:
+            continue
+        if len({e.split(":")[0] for e in entries}) == 1:
+            prefixes[prefix] = min((e.split(":")[1] for e in entries), key=len)
+    return prefixes
+
+
+_PREFIXES = _build_prefixes()
+_TAILS = sorted((w for w in ROLE_WORDS if len(w) >= 5 and w.isalpha()), key=len, reverse=True)
+
+
+def _resolve(word: str, text: str) -> list[Token]:
+    """Tokens for one folded word, reading plurals, compounds and abbreviations."""
+    if word in VOCABULARY or word.isdigit():
+        return [Token(word, text)]
+    for suffix in ("s", "es"):
+        if word.endswith(suffix) and word[: -len(suffix)] in ROLE_WORDS:
+            return [Token(word[: -len(suffix)], text)]
+    pieces = _segment(word) if len(word) >= 4 else None
+    if pieces is not None:
+        return [Token(p, text) for p in pieces]
+    if word in _PREFIXES:
+        return [Token(_PREFIXES[word], text, guessed=True)]
+    if len(word) >= 8:
+        for tail in _TAILS:
+            if word.endswith(tail) and len(word) - len(tail) >= 3:
+                return [Token(tail, text, guessed=True)]
+    return [Token(word, text)]
+
+
+def _strip_name(name: str) -> str:
+    base = re.split(r"[/\\]", name.strip())[-1]
+    base = _AUDIO_SUFFIX.sub("", base)
+    return base.replace("&", " and ").replace("+", " ")
+
+
+@functools.lru_cache(maxsize=65536)
+def tokenize(name: str) -> tuple[Token, ...]:
+    """Cut a track or file name into the words classification looks up.
+
+    Parameters
+    ----------
+    name : str
+        A track name or file name (a folder part and an audio extension are dropped).
+
+    Returns
+    -------
+    tuple of Token
+        In the order they appear; numbers are kept as their own tokens.
+
+    Examples
+    --------
+    >>> [t.word for t in tokenize("18_LeadVox_Comp_v2.wav")]
+    ['18', 'leadvox', 'comp', 'v', '2']
+    """
+    raw: list[tuple[str, str]] = []
+    for run in _RUN.findall(_strip_name(name)):
+        for part in _split_run(run):
+            raw.append((_fold(part), part))
+    merged: list[tuple[str, str]] = []
+    i = 0
+    while i < len(raw):
+        if i + 1 < len(raw) and (raw[i][0], raw[i + 1][0]) in PAIRS:
+            merged.append((PAIRS[(raw[i][0], raw[i + 1][0])], f"{raw[i][1]} {raw[i + 1][1]}"))
+            i += 2
+            continue
+        word, text = raw[i]
+        if word == "rev":  # "Rev 2" is a revision, "Rev Vox" a reversed vocal
+            nxt = raw[i + 1][0] if i + 1 < len(raw) else ""
+            word = "ver" if (nxt.isdigit() or nxt == "") and i > 0 else "reverse"
+        merged.append((word, text))
+        i += 1
+    tokens: list[Token] = []
+    for word, text in merged:
+        tokens.extend(_resolve(word, text))
+    return tuple(tokens)
+
+
+def _quote(tokens: list[Token]) -> str:
+    return " + ".join(f'"{t.text.lower()}"' for t in tokens)
+
+
+def _decide(tokens: tuple[Token, ...]) -> Classification:
+    words = [t.word for t in tokens]
+    present = set(words)
+    hard = [t for t in tokens if t.word in HARD_EXCLUDE]
+    if hard:
+        return Classification("exclude", 0.95, f"name says {_quote(hard[:1])}: not for stems")
+    hits = [(ROLE_WORDS[t.word], i, t) for i, t in enumerate(tokens) if t.word in ROLE_WORDS]
+    if not hits:
+        soft = [t for t in tokens if t.word in SOFT_EXCLUDE]
+        if soft:
+            return Classification("exclude", 0.8, f"name says {_quote(soft[:1])}: a whole-song file, not for stems")
+        meaningful = [w for w in words if not w.isdigit() and w not in DAW_DEFAULT_WORDS and w not in FILLERS]
+        if not meaningful:
+            return Classification("other", 0.1, "a DAW default name: nothing to go on")
+        return Classification("other", 0.05, "name matches no rule")
+
+    def rank(hit: tuple[Word, int, Token]) -> float:
+        info, _, token = hit
+        return info.rank - (0.5 if token.guessed else 0.0)
+
+    top = max(rank(h) for h in hits)
+    best_word, best_index, best_token = [h for h in hits if rank(h) == top][-1]
+    role = best_word.role
+    confidence = _CONFIDENCE.get(top, 0.5 if top < 1.5 else 0.75)
+    others = [h for h in hits if h[1] != best_index]
+    if any(h[0].role == role for h in others):
+        confidence += 0.05
+    if any(h[0].role != role and rank(h) == top for h in others):
+        confidence -= 0.2
+    elif any(h[0].role != role and rank(h) >= 1.5 for h in others):
+        confidence -= 0.1
+    reason = f"name says {_quote([best_token])}"
+    also = [h[2] for h in others if h[0].role != role and rank(h) >= 1.5]
+    if also:
+        reason += f" (also {_quote(also[:1])})"
+
+    if best_token.word in _STYLE_WORDS:
+        sources = [
+            h
+            for h in others
+            if h[0].role in _STYLE_YIELDS_TO
+            and (h[0].rank >= 2.0 or h[0].role in _VOCAL_ROLES)
+            and h[2].word not in _CHOIR_WORDS
+        ]
+        if sources:
+            style_token = best_token
+            best_word, best_index, best_token = sources[-1]
+            role, confidence = best_word.role, 0.8
+            reason = f"name says {_quote([best_token, style_token])}: played as a {style_token.word}"
+    if best_word.role == "synths" and best_token.word in SYNTH_MODIFIERS and present & _BASS_WORDS:
+        bass_token = next(t for t in tokens if t.word in _BASS_WORDS)
+        role, confidence = "bass", 0.85
+        reason = f"name says {_quote([bass_token, best_token])}: a synth bass"
+    if role in ("bass", "horns", "strings") and present & _CHOIR_WORDS:
+        choir = next(t for t in tokens if t.word in _CHOIR_WORDS)
+        role, confidence = "backing_vocals", 0.85
+        reason = f"name says {_quote([choir, best_token])}: a choir part"
+    fx_mod = [t for t in tokens if t.word in FX_MODIFIERS and t is not best_token]
+    synth_mod = [t for t in tokens if t.word in SYNTH_MODIFIERS and t is not best_token]
+    if fx_mod and role not in ("fx", "exclude"):
+        role, confidence = "fx", 0.85
+        reason = f"name says {_quote([best_token, fx_mod[0]])}: an effect"
+    elif synth_mod and role in _SYNTH_TAKES:
+        role, confidence = "synths", 0.85
+        reason = f"name says {_quote([synth_mod[0], best_token])}: a synth"
+    elif role in _VOCAL_ROLES:
+        strong = [t for t in tokens if t.word in BACKING_MODIFIERS and t is not best_token]
+        if best_token.word in BACKING_MODIFIERS:
+            strong.insert(0, best_token)
+        position = tokens.index(best_token)
+        weak = [
+            t
+            for i, t in enumerate(tokens)
+            if t.word in WEAK_BACKING_MODIFIERS and (i > position or t.word in _ANYWHERE_MODIFIERS)
+        ]
+        lead = [t for t in tokens if t.word in LEAD_MARKERS or t.word in _LEAD_WORDS]
+        if strong:
+            if role != "backing_vocals" or confidence < 0.85:
+                confidence = 0.85
+            role = "backing_vocals"
+            said = [best_token] if strong[0] is best_token else [best_token, strong[0]]
+            reason = f"name says {_quote(said)}: a double, harmony or backing part"
+        elif weak and not lead:
+            role, confidence = "backing_vocals", 0.6
+            reason = f"name says {_quote([best_token, weak[0]])}: probably a harmony or layer"
+        elif lead and role == "backing_vocals":
+            role, confidence = "lead_vocals", 0.8
+            reason = f"name says {_quote([best_token, lead[0]])}"
+    elif best_token.word == "lead" and "lead" in present:
+        reason = 'name says "lead" only: a lead synth or a lead vocal'
+        confidence = 0.35
+    return Classification(role, round(max(0.05, min(confidence, 0.97)), 2), reason)
+
+
+def classify_name(name: str) -> Classification:
+    """Propose a stem role from a track or file name.
+
+    Parameters
+    ----------
+    name : str
+        A track name (``Kick In``) or file name (``01_KickIn.wav``, ``Stems/Vox Dbl.aif``).
+
+    Returns
+    -------
+    Classification
+        ``role`` from :data:`~stemforge.classify.roles.ROLES`, ``confidence`` 0–1 (0.1 or
+        less when the name says nothing) and a one-line ``reason``.
+
+    Examples
+    --------
+    >>> classify_name("01_KickIn.wav").role
+    'drums'
+    >>> classify_name("LV Dbl").role
+    'backing_vocals'
+    >>> classify_name("Audio 07").confidence <= 0.1
+    True
+    """
+    return _decide(tokenize(name))
+
+
+__all__ = ["Token", "classify_name", "tokenize"]
