@@ -1,0 +1,278 @@
+"""The streaming loudness meter: feed blocks of any size, read a :class:`LoudnessReport`.
+
+``LoudnessMeter`` follows the processing-node lifecycle (``process`` / ``result`` /
+``reset``). Incoming blocks are re-cut into fixed internal blocks of one second, whatever
+the caller's block size, and every measurement is accumulated per internal block: K-weighted
+energies per 100 ms sub-block (BS.1770-4 eq. 1), the true-peak interpolator
+(Annex 2), sample statistics and the spectrum. Because the arithmetic never depends on how
+the caller cut the audio, streaming gives exactly the results of measuring the whole buffer
+at once, and memory stays bounded: a few numbers per 100 ms, whatever the length.
+
+``result()`` may be called at any time (a live meter); it measures the partial internal
+block on a copy of the state and leaves the meter able to go on.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import numpy.typing as npt
+import scipy.signal
+
+from stemforge.analysis import gating
+from stemforge.analysis.kweighting import channel_weights, k_weighting_sos
+from stemforge.analysis.levels import LevelAccumulator
+from stemforge.analysis.result import LoudnessReport
+from stemforge.analysis.spectrum import SpectrumAccumulator
+from stemforge.analysis.truepeak import TruePeakDetector, oversampling_factor
+from stemforge.errors import AnalysisError, UsageError
+
+#: Sub-blocks (100 ms) per second: the gating hop of BS.1770-4 (75 % overlap of 400 ms).
+SUB_BLOCKS_PER_SECOND = 10
+
+
+def _db(value: float) -> float:
+    return 20.0 * math.log10(value) if value > 0 else -math.inf
+
+
+def _max_or_none(values: npt.NDArray[np.float64]) -> float | None:
+    finite = values[np.isfinite(values)]
+    return float(finite.max()) if finite.size else None
+
+
+class LoudnessMeter:
+    """Streaming BS.1770-4 / EBU R 128 meter with true peak, levels and spectrum.
+
+    Parameters
+    ----------
+    sample_rate : int
+        In Hz (at least 8000).
+    channels : int
+        Channels of every block; 6 channels are weighted as 5.1 (L R C LFE Ls Rs).
+    path : str, optional
+        Name of the source, used in the report and in error messages.
+    true_peak : bool, default True
+        Measure true peak (about a sixth of the work).
+    spectrum : bool, default True
+        Measure the 1/3-octave spectrum.
+
+    Examples
+    --------
+    >>> meter = LoudnessMeter(48000, 2)
+    >>> for block in blocks:          # float32, shape (2, frames), any frames
+    ...     meter.process(block)
+    >>> meter.result().integrated_lufs
+    """
+
+    def __init__(
+        self,
+        sample_rate: int,
+        channels: int,
+        *,
+        path: str | None = None,
+        true_peak: bool = True,
+        spectrum: bool = True,
+    ) -> None:
+        self._sos = k_weighting_sos(sample_rate)  # validates sample_rate
+        self.sample_rate = int(sample_rate)
+        self._weights = channel_weights(channels)  # validates channels
+        self.channels = int(channels)
+        self.path = path
+        self._measure_true_peak = true_peak
+        self._measure_spectrum = spectrum
+        self._chunk = self.sample_rate
+        self._sub_starts = (np.arange(SUB_BLOCKS_PER_SECOND, dtype=np.int64) * self.sample_rate) // SUB_BLOCKS_PER_SECOND
+        self.reset()
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def reset(self) -> None:
+        """Forget everything measured so far."""
+        self.frames = 0
+        self._zi = np.zeros((self._sos.shape[0], self.channels, 2))
+        self._sums: list[npt.NDArray[np.float64]] = []
+        self._sub_frames: list[npt.NDArray[np.int64]] = []
+        self._pending: list[npt.NDArray[np.float32]] = []
+        self._pending_frames = 0
+        self._levels = LevelAccumulator(self.channels)
+        self._true_peak = TruePeakDetector(self.sample_rate, self.channels) if self._measure_true_peak else None
+        self._spectrum = SpectrumAccumulator(self.sample_rate, self.channels) if self._measure_spectrum else None
+
+    def process(self, block: npt.NDArray[np.floating]) -> None:
+        """Feed the next ``block`` of audio.
+
+        Parameters
+        ----------
+        block : np.ndarray, float, shape (channels, frames)
+            Any number of frames; converted to float32.
+
+        Raises
+        ------
+        UsageError
+            If the block is not 2-D with ``channels`` rows.
+        AnalysisError
+            If it holds a NaN or infinite sample (naming the frame and channel).
+        """
+        block = self._checked(block)
+        frames = block.shape[1]
+        offset = 0
+        if self._pending_frames:
+            take = min(self._chunk - self._pending_frames, frames)
+            self._pending.append(block[:, :take])
+            self._pending_frames += take
+            offset = take
+            if self._pending_frames == self._chunk:
+                self._consume(np.concatenate(self._pending, axis=1))
+                self._pending, self._pending_frames = [], 0
+        while frames - offset >= self._chunk:
+            self._consume(block[:, offset : offset + self._chunk])
+            offset += self._chunk
+        if offset < frames:
+            self._pending.append(block[:, offset:].copy())
+            self._pending_frames += frames - offset
+        self.frames += frames
+
+    def result(self) -> LoudnessReport:
+        """Measurements of everything fed so far (the meter can go on afterwards)."""
+        meter = self._copy()
+        meter._finish()
+        return meter._report()
+
+    def integrated_lufs(self) -> float | None:
+        """Integrated loudness of everything fed so far, without the rest of the report."""
+        meter = self._copy()
+        meter._finish()
+        sums, sub_frames = meter._sub_block_arrays()
+        blocks = gating.window_energies(sums, sub_frames, self._weights, gating.MOMENTARY_SUB_BLOCKS)
+        return gating.integrated_from_block_energies(blocks)
+
+    # -- internals -------------------------------------------------------------------------
+    def _checked(self, block: npt.NDArray[np.floating]) -> npt.NDArray[np.float32]:
+        array = np.asarray(block)
+        if array.ndim != 2 or array.shape[0] != self.channels:
+            raise UsageError(
+                f"block of shape {array.shape} must be (channels={self.channels}, frames); "
+                "mono is (1, frames)"
+            )
+        if not np.issubdtype(array.dtype, np.floating):
+            raise UsageError(f"block of dtype {array.dtype} must be floating point")
+        array = np.ascontiguousarray(array, dtype=np.float32)
+        if not np.isfinite(array).all():
+            bad = np.argwhere(~np.isfinite(array))
+            first = bad[np.argmin(bad[:, 1])]
+            channel, frame = int(first[0]), int(first[1])
+            raise AnalysisError(
+                f"{self.path or 'audio'}: sample {array[channel, frame]} at frame {self.frames + frame} "
+                f"(channel {channel + 1}) is not a finite number; loudness cannot be measured",
+                tip="the file holds NaN or infinite floating-point samples; re-export it",
+            )
+        return array
+
+    def _consume(self, chunk: npt.NDArray[np.float32]) -> None:
+        """Measure one internal block: a full second, or the shorter last one."""
+        frames = chunk.shape[1]
+        wide = chunk.astype(np.float64)
+        weighted, self._zi = scipy.signal.sosfilt(self._sos, wide, axis=1, zi=self._zi)
+        starts = self._sub_starts[self._sub_starts < frames]
+        ends = np.append(self._sub_starts[1:], self._chunk)[: starts.size]
+        complete = int(np.count_nonzero(ends <= frames))
+        if complete:
+            squares = weighted[:, : ends[complete - 1]]
+            squares *= squares
+            self._sums.append(np.add.reduceat(squares, starts[:complete], axis=1))
+            self._sub_frames.append((ends - starts)[:complete])
+        self._levels.process(chunk, wide, starts)
+        if self._true_peak is not None:
+            self._true_peak.process(chunk)
+        if self._spectrum is not None:
+            self._spectrum.process(chunk)
+
+    def _finish(self) -> None:
+        if self._pending_frames:
+            self._consume(np.concatenate(self._pending, axis=1))
+            self._pending, self._pending_frames = [], 0
+        if self._true_peak is not None:
+            self._true_peak.flush()
+
+    def _copy(self) -> LoudnessMeter:
+        other = object.__new__(LoudnessMeter)
+        other.__dict__.update(self.__dict__)
+        other._zi = self._zi.copy()
+        other._sums = list(self._sums)
+        other._sub_frames = list(self._sub_frames)
+        other._pending = list(self._pending)
+        other._levels = self._levels.copy()
+        other._true_peak = self._true_peak.copy() if self._true_peak is not None else None
+        other._spectrum = self._spectrum.copy() if self._spectrum is not None else None
+        return other
+
+    def _sub_block_arrays(self) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]:
+        if not self._sums:
+            return np.zeros((self.channels, 0)), np.zeros(0, np.int64)
+        return np.concatenate(self._sums, axis=1), np.concatenate(self._sub_frames)
+
+    def _report(self) -> LoudnessReport:
+        sums, sub_frames = self._sub_block_arrays()
+        momentary = gating.window_energies(sums, sub_frames, self._weights, gating.MOMENTARY_SUB_BLOCKS)
+        short_term = gating.window_energies(sums, sub_frames, self._weights, gating.SHORT_TERM_SUB_BLOCKS)
+        integrated = gating.integrated_from_block_energies(momentary)
+        momentary_lufs = gating.energy_to_lufs(momentary)
+        short_term_lufs = gating.energy_to_lufs(short_term)
+
+        levels = self._levels
+        sample_peaks = tuple(_db(float(v)) for v in levels.peak)
+        sample_peak = max(sample_peaks) if sample_peaks else -math.inf
+        if self._true_peak is not None:
+            channel_true_peaks = tuple(_db(float(v)) for v in np.maximum(self._true_peak.peaks, levels.peak))
+            true_peak: float | None = max(channel_true_peaks)
+        else:
+            channel_true_peaks, true_peak = (), None
+        total = levels.frames * self.channels
+        rms = math.sqrt(float(levels.sum_squares.sum()) / total) if total else 0.0
+        rms_dbfs = _db(rms)
+        means = levels.sum / levels.frames if levels.frames else np.zeros(self.channels)
+        dc_offset = float(means[np.argmax(np.abs(means))])
+        correlation = None
+        if self.channels >= 2 and levels.sum_squares[0] > 0 and levels.sum_squares[1] > 0:
+            correlation = float(np.clip(levels.cross / math.sqrt(levels.sum_squares[0] * levels.sum_squares[1]), -1.0, 1.0))
+        envelope_min, envelope_max = levels.envelope()
+        centres, spectrum_levels = self._spectrum.band_levels_db() if self._spectrum is not None else (np.zeros(0), np.zeros(0))
+
+        def finite_difference(a: float | None, b: float | None) -> float | None:
+            if a is None or b is None or not math.isfinite(a) or not math.isfinite(b):
+                return None
+            return a - b
+
+        return LoudnessReport(
+            path=self.path,
+            sample_rate=self.sample_rate,
+            channels=self.channels,
+            frames=self.frames,
+            duration_s=self.frames / self.sample_rate,
+            integrated_lufs=integrated,
+            loudness_range_lu=gating.loudness_range_from_short_term(short_term),
+            true_peak_dbtp=true_peak,
+            sample_peak_dbfs=sample_peak,
+            short_term_max_lufs=_max_or_none(short_term_lufs),
+            momentary_max_lufs=_max_or_none(momentary_lufs),
+            plr_db=finite_difference(true_peak, integrated),
+            rms_dbfs=rms_dbfs,
+            crest_db=finite_difference(sample_peak, rms_dbfs),
+            dc_offset=dc_offset,
+            correlation=correlation,
+            clipped_runs=levels.clipped_runs,
+            channel_true_peaks_dbtp=channel_true_peaks,
+            channel_sample_peaks_dbfs=sample_peaks,
+            channel_dc_offsets=tuple(float(v) for v in means),
+            true_peak_oversampling=oversampling_factor(self.sample_rate),
+            series_hop_s=1.0 / SUB_BLOCKS_PER_SECOND,
+            momentary_lufs=momentary_lufs,
+            short_term_lufs=short_term_lufs,
+            envelope_min=envelope_min,
+            envelope_max=envelope_max,
+            spectrum_centres_hz=centres,
+            spectrum_levels_db=spectrum_levels,
+        )
+
+
+__all__ = ["SUB_BLOCKS_PER_SECOND", "LoudnessMeter"]
