@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from stemforge.dsp.effect import EffectSpec
 
 #: The stem value that keeps a track out of every stem and the mix.
 EXCLUDE = "exclude"
@@ -23,6 +26,80 @@ TARGETS: dict[str, tuple[float, float]] = {
     "club": (-8.0, -0.5),
     "cd": (-9.0, -0.3),
 }
+
+
+@dataclass(frozen=True)
+class Clip:
+    """One region of a file placed on a track's timeline (``[[tracks.clips]]``).
+
+    Attributes
+    ----------
+    files : tuple of Path
+        One file, or two mono files (left, right).
+    position_s : float
+        Timeline position of the clip's first sample, seconds.
+    source_offset_s : float
+        Where in the file the clip starts, seconds (at the session's rate).
+    length_s : float or None
+        Length of the clip, seconds; None for the rest of the file.
+    gain_db : float
+        Clip gain.
+    fade_in_s, fade_out_s : float
+        Fade lengths at the clip's start and end, seconds.
+    fade_shape : str
+        ``linear``, ``equal_power``, ``exponential`` or ``s_curve``.
+    """
+
+    files: tuple[Path, ...]
+    position_s: float = 0.0
+    source_offset_s: float = 0.0
+    length_s: float | None = None
+    gain_db: float = 0.0
+    fade_in_s: float = 0.0
+    fade_out_s: float = 0.0
+    fade_shape: str = "linear"
+
+
+@dataclass(frozen=True)
+class Send:
+    """A send from a track (or a return) to a return (``[[tracks.sends]]``).
+
+    Attributes
+    ----------
+    to : str
+        The return's name.
+    level_db : float
+        Send level.
+    pre_fader : bool
+        Tap before the channel fader (after the inserts and pan) instead of after it.
+    """
+
+    to: str
+    level_db: float = 0.0
+    pre_fader: bool = False
+
+
+@dataclass(frozen=True)
+class Return:
+    """An FX return (``[[returns]]``): an insert chain fed by sends.
+
+    In stem renders every stem gets its own instance of the chain, fed by the sends of
+    its own tracks, and carries that instance's output.
+
+    Attributes
+    ----------
+    name : str
+    inserts : tuple of EffectSpec
+    gain_db : float
+        The return's fader.
+    sends : tuple of Send
+        Sends from this return to other returns (no loops).
+    """
+
+    name: str
+    inserts: tuple[EffectSpec, ...] = ()
+    gain_db: float = 0.0
+    sends: tuple[Send, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -43,7 +120,13 @@ class Track:
     mute, solo, invert : bool
         As on a DAW channel; ``invert`` flips polarity.
     offset_s : float
-        Timeline position of the file's first sample, in seconds.
+        Timeline position of the file's first sample, in seconds (whole-file tracks).
+    inserts : tuple of EffectSpec
+        Insert chain, after the source and before the fader and pan.
+    sends : tuple of Send
+    clips : tuple of Clip
+        When not empty the track plays these instead of one whole file at ``offset_s``;
+        ``files`` then lists every distinct file its clips read.
     """
 
     name: str
@@ -55,6 +138,9 @@ class Track:
     solo: bool = False
     invert: bool = False
     offset_s: float = 0.0
+    inserts: tuple[EffectSpec, ...] = ()
+    sends: tuple[Send, ...] = ()
+    clips: tuple[Clip, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -69,11 +155,14 @@ class Stem:
         Fader of the stem bus (the mix is the sum of the stems after it).
     role : str or None
         The classifier role it stands for (defaults to ``name`` when that is a role).
+    inserts : tuple of EffectSpec
+        The stem bus's insert chain (before its fader).
     """
 
     name: str
     gain_db: float = 0.0
     role: str | None = None
+    inserts: tuple[EffectSpec, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -88,11 +177,15 @@ class Master:
         Overrides the target's integrated loudness.
     ceiling_dbtp : float or None
         Overrides the target's true-peak ceiling.
+    inserts : tuple of EffectSpec
+        The master bus chain (``[[master.inserts]]``); a render applies it to the mix only
+        when asked (``--master-chain``).
     """
 
     target: str = "streaming"
     lufs: float | None = None
     ceiling_dbtp: float | None = None
+    inserts: tuple[EffectSpec, ...] = ()
 
     @property
     def target_lufs(self) -> float:
@@ -131,6 +224,10 @@ class Session:
     artist: str | None = None
     tempo_bpm: float | None = None
     key: str | None = None
+    returns: tuple[Return, ...] = ()
+    """FX returns (``[[returns]]``), fed by the tracks' sends."""
+    tail_max_s: float = 10.0
+    """Longest a render goes on past the last clip while reverb and delay tails ring out."""
     document: Any = field(default=None, compare=False, repr=False)
     """The parsed TOML document, kept so that saving preserves comments and order."""
 
@@ -151,4 +248,4 @@ class Session:
         return tuple(f for t in self.tracks for f in t.files)
 
 
-__all__ = ["EXCLUDE", "TARGETS", "Master", "Session", "Stem", "Track"]
+__all__ = ["EXCLUDE", "TARGETS", "Clip", "Master", "Return", "Send", "Session", "Stem", "Track"]

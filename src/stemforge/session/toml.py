@@ -20,6 +20,7 @@ from stemforge.audio.io import write_text_atomic
 from stemforge.classify.roles import ROLES
 from stemforge.errors import InputNotFoundError, SessionError
 from stemforge.session.model import EXCLUDE, TARGETS, Master, Session, Stem, Track
+from stemforge.session.mixing import check_routing, clip_table, parse_clips, parse_inserts, parse_returns, parse_sends, send_table
 from stemforge.session.schema import REQUIRED, Field, check_table, suggest
 
 SESSION_FIELDS: dict[str, Field] = {
@@ -28,10 +29,11 @@ SESSION_FIELDS: dict[str, Field] = {
     "artist": Field(str, None),
     "tempo_bpm": Field(float, None, 20, 400),
     "key": Field(str, None),
+    "tail_max_s": Field(float, 10.0, 0, 600),
 }
 TRACK_FIELDS: dict[str, Field] = {
     "name": Field(str, REQUIRED),
-    "file": Field(object, REQUIRED),
+    "file": Field(object, None),  # or clips
     "stem": Field(str, REQUIRED),
     "gain_db": Field(float, 0.0, -120, 24),
     "pan": Field(float, 0.0, -1, 1),
@@ -39,18 +41,23 @@ TRACK_FIELDS: dict[str, Field] = {
     "solo": Field(bool, False),
     "invert": Field(bool, False),
     "offset_s": Field(float, 0.0, 0, 86400),
+    "inserts": Field(list, []),
+    "sends": Field(list, []),
+    "clips": Field(list, []),
 }
 STEM_FIELDS: dict[str, Field] = {
     "name": Field(str, REQUIRED),
     "gain_db": Field(float, 0.0, -120, 24),
     "role": Field(str, None, choices=ROLES),
+    "inserts": Field(list, []),
 }
 MASTER_FIELDS: dict[str, Field] = {
     "target": Field(str, "streaming", choices=tuple(TARGETS)),
     "lufs": Field(float, None, -40, 0),
     "ceiling_dbtp": Field(float, None, -12, 0),
+    "inserts": Field(list, []),
 }
-TOP_LEVEL = ("session", "tracks", "stems", "master")
+TOP_LEVEL = ("session", "tracks", "stems", "returns", "master")
 
 
 def load_session(path: str | os.PathLike[str], *, check_files: bool = True) -> Session:
@@ -112,7 +119,19 @@ def session_from_document(document: Mapping[str, Any], *, path: Path, check_file
         if values["name"] in seen:
             raise SessionError(f'{label}.name="{values["name"]}" is already used by tracks[{seen[values["name"]]}] ({name})')
         seen[values["name"]] = i
-        files = _track_files(values["file"], label=label, root=root, name=name, check=check_files)
+        values["inserts"] = parse_inserts(values["inserts"], where=label, source=path)
+        values["sends"] = parse_sends(values["sends"], where=label, source=path)
+        values["clips"] = parse_clips(
+            values["clips"], where=label, source=path, resolve=lambda v, lab: _track_files(v, label=lab, root=root, name=name, check=check_files)
+        )
+        if values["clips"] and values["file"] is not None:
+            raise SessionError(f"{label}: has both file and [[tracks.clips]]; give one or the other ({name})")
+        if values["clips"]:
+            files = tuple(dict.fromkeys(f for c in values["clips"] for f in c.files))
+        elif values["file"] is None:
+            raise SessionError(f"{label}: missing required key 'file' (or [[tracks.clips]]) ({name})")
+        else:
+            files = _track_files(values["file"], label=label, root=root, name=name, check=check_files)
         del values["file"]
         tracks.append(Track(files=files, **values))
 
@@ -132,6 +151,7 @@ def session_from_document(document: Mapping[str, Any], *, path: Path, check_file
                 raise SessionError(f'{label}.name="{values["name"]}" is defined twice ({name})')
             if values["role"] is None and values["name"] in ROLES:
                 values["role"] = values["name"]
+            values["inserts"] = parse_inserts(values["inserts"], where=label, source=path)
             stems.append(Stem(**values))
         names = [s.name for s in stems]
         for i, track in enumerate(tracks, start=1):
@@ -143,12 +163,17 @@ def session_from_document(document: Mapping[str, Any], *, path: Path, check_file
                 )
 
     master_values = check_table(_table(document.get("master", {}), "master", name), MASTER_FIELDS, where="master", source=path)
+    master_values["inserts"] = parse_inserts(master_values["inserts"], where="master", source=path)
+    returns = parse_returns(_array(document.get("returns", []), "returns", name), source=path)
+    check_routing(tracks, returns, source=path)
     return Session(
         title=head["title"],
         sample_rate=head["sample_rate"],
         artist=head["artist"],
         tempo_bpm=head["tempo_bpm"],
         key=head["key"],
+        tail_max_s=head["tail_max_s"],
+        returns=returns,
         tracks=tuple(tracks),
         stems=tuple(stems),
         master=Master(**master_values),
@@ -212,11 +237,26 @@ def _set(table: Any, key: str, value: Any, *, default: Any = None, explicit: boo
     table[key] = value
 
 
+def _sync_list(table: Any, key: str, value: tuple[Any, ...], dumped: list[dict[str, Any]], parse: Any) -> None:
+    """Write an array of tables (inserts, sends, clips, returns) unless the file already says the same."""
+    if key in table:
+        current = table[key]
+        current = current.unwrap() if hasattr(current, "unwrap") else current
+        try:
+            if parse(current) == value:
+                return
+        except SessionError:
+            pass
+        del table[key]
+    if value:
+        table[key] = dumped
+
+
 def _track_values(track: Track, base: Path) -> dict[str, Any]:
     files = [_relative(f, base) for f in track.files]
     return {
         "name": track.name,
-        "file": files[0] if len(files) == 1 else files,
+        "file": None if track.clips else files[0] if len(files) == 1 else files,
         "stem": track.stem,
         "gain_db": track.gain_db,
         "pan": track.pan,
@@ -268,6 +308,11 @@ def session_to_document(session: Session, *, path: Path, comments: Mapping[str, 
             _set(table, key, value, default=TRACK_FIELDS[key].default, explicit=explicit)
         if track.name in comments:
             table["stem"].comment(comments[track.name])
+        where = f"tracks[{i + 1}]"
+        _sync_list(table, "clips", track.clips, [clip_table(c, lambda f: _relative(f, base)) for c in track.clips],
+                   lambda v, w=where: parse_clips(v, where=w, source=path, resolve=lambda x, lab: _track_files(x, label=lab, root=base, name=path.name, check=False)))
+        _sync_list(table, "inserts", track.inserts, [e.to_table() for e in track.inserts], lambda v, w=where: parse_inserts(v, where=w, source=path))
+        _sync_list(table, "sends", track.sends, [send_table(x) for x in track.sends], lambda v, w=where: parse_sends(v, where=w, source=path))
 
     stems = document.get("stems")
     if not isinstance(stems, AoT):
@@ -283,6 +328,15 @@ def session_to_document(session: Session, *, path: Path, comments: Mapping[str, 
         _set(table, "name", stem.name)
         _set(table, "gain_db", stem.gain_db, default=0.0, explicit=explicit)
         _set(table, "role", stem.role if stem.role != stem.name else None)
+        _sync_list(table, "inserts", stem.inserts, [e.to_table() for e in stem.inserts], lambda v: parse_inserts(v, where="stems", source=path))
+
+    returns = [
+        {"name": r.name, "gain_db": r.gain_db}
+        | ({"inserts": [e.to_table() for e in r.inserts]} if r.inserts else {})
+        | ({"sends": [send_table(x) for x in r.sends]} if r.sends else {})
+        for r in session.returns
+    ]
+    _sync_list(document, "returns", session.returns, returns, lambda v: parse_returns(v, source=path))
 
     if "master" not in document:
         document["master"] = tomlkit.table()
@@ -290,6 +344,7 @@ def session_to_document(session: Session, *, path: Path, comments: Mapping[str, 
     _set(master, "target", session.master.target)
     _set(master, "lufs", session.master.lufs)
     _set(master, "ceiling_dbtp", session.master.ceiling_dbtp)
+    _sync_list(master, "inserts", session.master.inserts, [e.to_table() for e in session.master.inserts], lambda v: parse_inserts(v, where="master", source=path))
     if isinstance(master, Table) and "target" in master and session.document is None:
         lufs, ceiling = TARGETS[session.master.target]
         master["target"].comment(f"{lufs:g} LUFS integrated, {ceiling:g} dBTP ceiling")
