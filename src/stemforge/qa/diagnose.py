@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
+from scipy import fft as sp_fft
 
 from stemforge.audio import Samples
 from stemforge.qa.model import Finding, Severity
@@ -71,11 +72,15 @@ def _samples(n: int) -> str:
 
 
 def _window_frames(sample_rate: int, seconds: float) -> int:
-    return int(2 ** math.ceil(math.log2(max(seconds * sample_rate, SEGMENT_FRAMES))))
+    return max(SEGMENT_FRAMES, int(math.ceil(seconds * sample_rate / SEGMENT_FRAMES)) * SEGMENT_FRAMES)
 
 
-def _rfft_channels(x: Samples, nfft: int) -> npt.NDArray[np.complex128]:
-    return np.fft.rfft(x.astype(np.float64), n=nfft, axis=1)
+def _rfft_channels(x: Samples, nfft: int) -> npt.NDArray[np.complex64]:
+    return sp_fft.rfft(x, n=nfft, axis=1, workers=-1)
+
+
+def _irfft(spectrum: npt.NDArray[np.complex64], nfft: int, keep: int) -> npt.NDArray[np.float64]:
+    return sp_fft.irfft(spectrum, n=nfft, workers=-1)[:keep].astype(np.float64)
 
 
 class _Window:
@@ -102,13 +107,13 @@ class _Window:
 def find_corrections(window: _Window, *, sample_rate: int) -> list[Correction]:
     """Greedy shift/polarity search (stage 1); updates ``window.residual`` in place."""
     lag, frames = window.lag, window.frames
-    nfft = 1 << math.ceil(math.log2(frames + 2 * lag))
+    nfft = sp_fft.next_fast_len(frames + 2 * lag, real=True)
     centers = [window.center(s) for s in window.stems]
     center_energy = [float(np.sum(c.astype(np.float64) ** 2)) for c in centers]
     # Spectra of each stem's centre (correlation template) and of its extended window.
     templates = [_rfft_channels(c, nfft) for c in centers]
     extended = [_rfft_channels(s, nfft) for s in window.stems]
-    autos = [np.fft.irfft(np.sum(e * np.conj(t), axis=0), n=nfft)[: 2 * lag + 1] for e, t in zip(extended, templates, strict=True)]
+    autos = [_irfft(np.sum(e * np.conj(t), axis=0), nfft, 2 * lag + 1) for e, t in zip(extended, templates, strict=True)]
     corrections: list[Correction] = []
     done: set[int] = set()
     for _ in range(MAX_CORRECTIONS):
@@ -120,7 +125,7 @@ def find_corrections(window: _Window, *, sample_rate: int) -> list[Correction]:
         for i, template in enumerate(templates):
             if i in done or center_energy[i] <= 0:
                 continue
-            r = np.fft.irfft(np.sum(res_spec * np.conj(template), axis=0), n=nfft)[: 2 * lag + 1] + autos[i]
+            r = _irfft(np.sum(res_spec * np.conj(template), axis=0), nfft, 2 * lag + 1) + autos[i]
             j = int(np.argmax(np.abs(r)))
             sign = 1 if r[j] >= 0 else -1
             gain = sign * r[j] - r[lag]  # index `lag` is lag 0
@@ -198,7 +203,7 @@ def diagnose(
     sample_rate: int,
     channels: int,
     max_lag_s: float = 1.0,
-    window_s: float = 4.0,
+    window_s: float = 3.0,
 ) -> list[Finding]:
     """Explain a failed null test; returns SF501–SF509 findings (empty if the null passed).
 

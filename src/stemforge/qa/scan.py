@@ -102,42 +102,51 @@ class StemScanner:
         self._pending = np.zeros((self.channels, 0), np.float32)  # frames short of a segment
 
     def feed(self, block: Samples) -> None:
-        """Add the next block, shaped ``(channels, frames)``."""
+        """Add the next block, shaped ``(channels, frames)``.
+
+        Everything is computed from float32 passes over the block (sum, left·right, abs,
+        per-segment max and sum of squares), accumulated in float64.
+        """
         if block.shape[1] == 0:
             return
-        sums = block.sum(axis=1, dtype=np.float64)
+        sums = block.sum(axis=1)
         if not np.all(np.isfinite(sums)):
             bad = ~np.isfinite(block)
             self._non_finite += int(np.count_nonzero(bad))
             block = np.where(bad, np.float32(0.0), block)
-            sums = block.sum(axis=1, dtype=np.float64)
-        absolute = np.abs(block)
-        self._peak = np.maximum(self._peak, absolute.max(axis=1))
+            sums = block.sum(axis=1)
         self._sum += sums
-        squares = np.einsum("cf,cf->c", block, block, dtype=np.float64)
-        self._sum_sq += squares
         if self.channels == 2:
-            self._lr += float(np.dot(block[0].astype(np.float64), block[1]))
-        self._clips(absolute)
-        self._segments(block)
+            self._lr += float(np.dot(block[0], block[1]))
+        carried = self._pending.shape[1]
+        data = np.concatenate([self._pending, block], axis=1) if carried else block
+        absolute = np.abs(data)
+        whole = data.shape[1] // SEGMENT_FRAMES * SEGMENT_FRAMES
+        gate = np.zeros(self.channels, np.float32)
+        if whole:
+            seg = data[:, :whole].reshape(self.channels, -1, SEGMENT_FRAMES)
+            energy = np.einsum("csf,csf->cs", seg, seg).astype(np.float64)
+            self._sum_sq += energy.sum(axis=1)
+            self._energy.append(energy.sum(axis=0))
+            seg_peak = absolute[:, :whole].reshape(self.channels, -1, SEGMENT_FRAMES).max(axis=2)
+            self._seg_peak.append(seg_peak.max(axis=0))
+            gate = seg_peak.max(axis=1)
+        if whole < data.shape[1]:
+            gate = np.maximum(gate, absolute[:, whole:].max(axis=1))
+        self._peak = np.maximum(self._peak, gate)
+        self._pending = data[:, whole:].copy()
+        self._clips(absolute[:, carried:], gate)
         self.frames += block.shape[1]
 
-    def _segments(self, block: Samples) -> None:
-        if self._pending.shape[1]:
-            block = np.concatenate([self._pending, block], axis=1)
-        whole = block.shape[1] // SEGMENT_FRAMES * SEGMENT_FRAMES
-        if whole:
-            seg = block[:, :whole].reshape(self.channels, -1, SEGMENT_FRAMES)
-            self._energy.append(np.einsum("csf,csf->s", seg, seg, dtype=np.float64))
-            self._seg_peak.append(np.abs(seg).max(axis=(0, 2)))
-        self._pending = block[:, whole:].copy()
+    def _clips(self, absolute: Samples, gate: npt.NDArray[np.float32]) -> None:
+        """Count runs of >= min_clip_run samples at full scale, carrying runs across blocks.
 
-    def _clips(self, absolute: Samples) -> None:
-        """Count runs of >= min_clip_run samples at full scale, carrying runs across blocks."""
+        ``gate`` is an upper bound of each channel's peak in ``absolute``.
+        """
         n = absolute.shape[1]
         for ch in range(self.channels):
             row = absolute[ch]
-            if row.max() < self.clip_level:
+            if gate[ch] < self.clip_level:
                 self._close_run(ch)
                 continue
             hot = row >= self.clip_level
@@ -181,8 +190,10 @@ class StemScanner:
         for ch in range(self.channels):
             self._close_run(ch)
         if self._pending.shape[1]:
-            seg = self._pending
-            self._energy.append(np.array([float(np.einsum("cf,cf->", seg, seg, dtype=np.float64))]))
+            seg = self._pending.astype(np.float64)
+            energy = np.sum(seg * seg, axis=1)
+            self._sum_sq += energy
+            self._energy.append(np.array([float(energy.sum())]))
             self._seg_peak.append(np.array([np.abs(seg).max()], np.float32))
             self._pending = np.zeros((self.channels, 0), np.float32)
         frames = max(self.frames, 1)
