@@ -24,7 +24,6 @@ NEAR_SILENT_PEAK_DBFS = -50.0
 DC_OFFSET_DBFS = -50.0
 HEADROOM_DBTP = -1.0
 NEGATIVE_CORRELATION = -0.3
-DUAL_MONO_SIDE_DB = -90.0
 
 
 @dataclass(frozen=True)
@@ -178,11 +177,9 @@ def stereo_checks(scans: Mapping[str, StemScan]) -> list[Finding]:
         if scan.channels != 2 or float(scan.peak.max()) <= 10 ** (SILENT_PEAK_DBFS / 20):
             continue
         ms_l, ms_r = (float(v) for v in scan.mean_square)
-        mid = (ms_l + ms_r + 2 * scan.lr_product) / 4
-        if scan.side_mean_square <= mid * 10 ** (DUAL_MONO_SIDE_DB / 10):
+        if scan.identical_channels:
             dual.append(Finding("SF301", Severity.WARN, "is stereo but both channels are identical (dual mono)",
-                                name, {"side_to_mid_db": None if scan.side_mean_square == 0
-                                       else round(10 * math.log10(scan.side_mean_square / mid), 1)}))
+                                name, {"identical_channels": True}))
             continue
         if ms_l > 0 and ms_r > 0:
             rho = scan.lr_product / math.sqrt(ms_l * ms_r)

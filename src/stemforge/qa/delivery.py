@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from stemforge.analysis import true_peak_dbtp
 from stemforge.audio import AUDIO_EXTENSIONS, AudioInfo, BlockReader, read_info
 from stemforge.errors import InputNotFoundError, StemforgeError, UsageError
 from stemforge.qa.checks import (
@@ -37,7 +38,7 @@ from stemforge.qa.model import DeliveryReport, Finding, Severity, StemSummary
 from stemforge.qa.naming import naming_checks
 from stemforge.qa.null import NULL_PASS_DB, NullAccumulator, NullResult
 from stemforge.qa.scan import SEGMENT_FRAMES, StemScan, StemScanner
-from stemforge.qa.window import dbfs, true_peak_linear
+from stemforge.qa.window import dbfs
 
 #: Frames per block of the streaming pass (a multiple of SEGMENT_FRAMES).
 BLOCK_FRAMES = 1 << 16
@@ -81,20 +82,25 @@ def _audio_files(folder: Path, exclude: Sequence[Path]) -> list[Path]:
 
 
 def _true_peak_dbtp(path: Path, scan: StemScan) -> float:
-    """True peak measured only in the segments with the highest sample peaks."""
+    """True peak (BS.1770-4 Annex 2, via :mod:`stemforge.analysis`) of the loudest segments only.
+
+    The true peak exceeds the sample peak by a few dB at most, so it is measured on the
+    :data:`TRUE_PEAK_SEGMENTS` segments with the highest sample peaks (with a margin for
+    the interpolator) instead of on the whole file.
+    """
     peaks = scan.segment_peak
     if peaks.size == 0 or float(peaks.max()) <= 0:
         return float("-inf")
     order = sorted(int(i) for i in np.argsort(peaks)[::-1][:TRUE_PEAK_SEGMENTS])
-    best = 0.0
+    best = dbfs(float(peaks.max()))
     margin = 64
     with BlockReader(path) as reader:
         for seg in order:
             first = max(seg * SEGMENT_FRAMES - margin, 0)
             reader.seek(first)
             data = np.nan_to_num(reader.read(SEGMENT_FRAMES + 2 * margin))
-            best = max(best, true_peak_linear(data))
-    return dbfs(best)
+            best = max(best, true_peak_dbtp(data, reader.sample_rate))
+    return best
 
 
 def _stream(
@@ -104,9 +110,10 @@ def _stream(
     *,
     min_clip_run: int,
     advance: Callable[[float], None],
-) -> tuple[list[StemScan], NullResult | None]:
+) -> tuple[list[StemScan], NullResult | None, StemScan | None]:
     """One pass over every stem (and the mix): per-file scans plus the null residual."""
     scanners = [StemScanner(i.channels, clip_level=clip_level(i), min_clip_run=min_clip_run) for i in infos]
+    mix_scanner = StemScanner(mix.channels, clip_level=clip_level(mix), min_clip_run=min_clip_run) if mix else None
     total = max([i.frames for i in infos] + ([mix.frames] if mix else []))
     with contextlib.ExitStack() as stack:
         readers = [stack.enter_context(BlockReader(i.path)) for i in infos]
@@ -116,6 +123,8 @@ def _stream(
         while position < total:
             n = min(BLOCK_FRAMES, total - position)
             mix_block = mix_reader.read(n) if mix_reader else None
+            if mix_scanner is not None and mix_block is not None:
+                mix_scanner.feed(mix_block)
             stem_sum = np.zeros((mix.channels, mix_block.shape[1]), np.float32) if mix and mix_block is not None else None
             for reader, scanner, use in zip(readers, scanners, in_null, strict=True):
                 block = reader.read(n)
@@ -131,7 +140,7 @@ def _stream(
                 acc.feed(np.nan_to_num(mix_block), stem_sum)
             position += n
             advance(n)
-    return [s.finish() for s in scanners], acc.finish() if acc else None
+    return [s.finish() for s in scanners], (acc.finish() if acc else None), (mix_scanner.finish() if mix_scanner else None)
 
 
 def check_delivery(
@@ -206,7 +215,7 @@ def check_delivery(
     skip_null = mix_info is not None and not all(in_null)
     total = float(max([i.frames for i in infos] + ([mix_info.frames] if mix_info else [])))
     advance = (lambda n: progress(n / total)) if progress else (lambda n: None)
-    scans, null = _stream(infos, mix_info if mix_info and not skip_null else None, in_null,
+    scans, null, mix_scan = _stream(infos, mix_info if mix_info and not skip_null else None, in_null,
                           min_clip_run=min_clip_run, advance=advance)
     scan_by_name = {by_info[i]: s for i, s in zip(infos, scans, strict=True)}
     true_peaks = {by_info[i]: _true_peak_dbtp(i.path, s) for i, s in zip(infos, scans, strict=True)}
@@ -219,6 +228,15 @@ def check_delivery(
     if mix_info is not None and mix_path is not None:
         findings += _mix_findings(mix_info, ref_frames=ref.frames, infos=infos, names=by_info, null=null,
                                   skip=skip_null, max_lag_s=max_lag_s)
+        if mix_scan is not None and mix_scan.clip_runs and not any(f.code == "SF507" for f in findings):
+            at = (mix_scan.first_clip_frame or 0) / mix_info.sample_rate
+            findings.append(Finding(
+                "SF507", Severity.FAIL,
+                f"the mix clips: {mix_scan.clip_runs} run(s) of {min_clip_run}+ samples at full scale, first at {at:.3f} s",
+                mix_path.name, {"clip_runs": mix_scan.clip_runs, "clipped_samples": mix_scan.clipped_samples,
+                                "first_clip_s": round(at, 6)}))
+        elif mix_scan is not None and not any(f.code == "SF507" for f in findings):
+            findings.append(Finding("SF507", Severity.PASS, "the mix does not clip"))
 
     summaries = tuple(
         StemSummary(

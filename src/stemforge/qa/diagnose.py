@@ -39,6 +39,8 @@ from stemforge.qa.window import read_window
 
 #: A correction must remove at least this fraction of the window's residual energy.
 MIN_IMPROVEMENT = 0.5
+#: Samples of the stem sum above this (linear) cannot be held by an integer mix file.
+CLIP_LEVEL = 1.0
 #: At most this many stems are corrected before giving up on shifts.
 MAX_CORRECTIONS = 8
 
@@ -291,6 +293,21 @@ def _explain_rest(
     dot_ms = float(np.sum(m.astype(np.float64) * s))
     base = {"residual_db": round(null.residual_db, 1), "window_residual_db": round(remaining_db, 1),
             "window_start_s": round(window.start / sample_rate, 3)}
+    over = np.abs(s) > CLIP_LEVEL
+    if over.any():
+        near = np.zeros_like(over)
+        for channel in range(over.shape[0]):  # clipped samples and their neighbours
+            hits = np.flatnonzero(over[channel])
+            for offset in (-1, 0, 1):
+                near[channel, np.clip(hits + offset, 0, over.shape[1] - 1)] = True
+        share = float(np.sum(r[near].astype(np.float64) ** 2)) / e_r if e_r > 0 else 0.0
+        if share >= 0.5:
+            return [Finding(
+                "SF507", Severity.FAIL,
+                f"the mix is clipped where the stems sum above full scale ({int(over.sum())} samples in the "
+                f"analysed {window.frames / sample_rate:.1f} s); render the mix in floating point or lower the mix bus",
+                mix_name, base | {"clipped_share_of_residual": round(share, 3),
+                                  "stem_sum_peak_dbfs": round(20 * math.log10(float(np.abs(s).max())), 2)})]
     if e_s <= 0:
         profile = _band_profile(r, sample_rate)
         return [Finding("SF503", Severity.FAIL,

@@ -67,6 +67,7 @@ _CODES = (
     CheckCode("SF504", "mix-bus-processing", "no mix-bus dynamics the stems lack"),
     CheckCode("SF505", "mix-gain-offset", "mix level equals the stem sum"),
     CheckCode("SF506", "mix-format-mismatch", "mix matches the stems' format"),
+    CheckCode("SF507", "mix-clipped", "the mix does not clip"),
     CheckCode("SF509", "unexplained-residual", "no other mix-bus difference"),
 )
 

@@ -41,6 +41,8 @@ class StemScan:
         Mean of ((left − right) / 2)² (stereo only; 0 otherwise).
     non_finite : int
         Count of NaN and Inf samples.
+    identical_channels : bool
+        True for a stereo file whose two channels are sample-for-sample equal (dual mono).
     clip_runs : int
         Runs of at least ``min_clip_run`` consecutive samples at full scale.
     clipped_samples : int
@@ -61,6 +63,7 @@ class StemScan:
     lr_product: float
     side_mean_square: float
     non_finite: int
+    identical_channels: bool
     clip_runs: int
     clipped_samples: int
     longest_clip_run: int
@@ -90,6 +93,7 @@ class StemScanner:
         self._sum = np.zeros(self.channels)
         self._sum_sq = np.zeros(self.channels)
         self._lr = 0.0
+        self._identical_channels = self.channels == 2
         self._non_finite = 0
         self._clip_runs = 0
         self._clipped = 0
@@ -118,6 +122,8 @@ class StemScanner:
         self._sum += sums
         if self.channels == 2:
             self._lr += float(np.dot(block[0], block[1]))
+            if self._identical_channels:
+                self._identical_channels = bool(np.array_equal(block[0], block[1]))
         carried = self._pending.shape[1]
         data = np.concatenate([self._pending, block], axis=1) if carried else block
         absolute = np.abs(data)
@@ -209,6 +215,7 @@ class StemScanner:
             lr_product=float(lr),
             side_mean_square=float(max(side, 0.0)),
             non_finite=self._non_finite,
+            identical_channels=self._identical_channels and self.frames > 0,
             clip_runs=self._clip_runs,
             clipped_samples=self._clipped,
             longest_clip_run=self._longest,

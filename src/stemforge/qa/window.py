@@ -6,13 +6,10 @@ than whole files; a window may start before the file or end after it (zeros ther
 
 from __future__ import annotations
 
-import functools
 import math
 from pathlib import Path
 
 import numpy as np
-import numpy.typing as npt
-from scipy import signal
 
 from stemforge.audio import BlockReader, Samples
 
@@ -52,35 +49,9 @@ def read_window(path: Path, *, start_frame: int, frames: int, channels: int) -> 
     return out
 
 
-def true_peak_linear(samples: Samples, *, oversample: int = 4) -> float:
-    """Peak of ``samples`` after ``oversample``-times polyphase interpolation (linear).
-
-    ITU-R BS.1770-4 Annex 2 measures true peak on a signal oversampled 4× (at 48 kHz);
-    :func:`scipy.signal.resample_poly`'s windowed-sinc interpolator is used here. Edge
-    samples of the window are excluded from the oversampled peak (the filter's ramp-in),
-    so callers pass windows with a margin; the sample peak always counts.
-    """
-    if samples.shape[1] == 0:
-        return 0.0
-    sample_peak = float(np.abs(samples).max())
-    if samples.shape[1] < 16:
-        return sample_peak
-    up = signal.resample_poly(samples.astype(np.float64), oversample, 1, axis=1, window=_interpolator(oversample))
-    margin = 8 * oversample
-    inner = up[:, margin:-margin] if up.shape[1] > 2 * margin else up
-    return max(sample_peak, float(np.abs(inner).max()))
-
-
-@functools.cache
-def _interpolator(oversample: int) -> npt.NDArray[np.float64]:
-    """The windowed-sinc interpolation filter resample_poly would design (designed once)."""
-    half_len = 10 * oversample
-    return signal.firwin(2 * half_len + 1, 1.0 / oversample, window=("kaiser", 5.0))
-
-
 def dbfs(linear: float) -> float:
     """``20·log10(linear)``, ``-inf`` for 0."""
     return 20.0 * math.log10(linear) if linear > 0 else -math.inf
 
 
-__all__ = ["dbfs", "read_window", "true_peak_linear"]
+__all__ = ["dbfs", "read_window"]
