@@ -33,6 +33,7 @@ def _root() -> None:
 
 # Each command module adds its command to `app` when imported.
 from stemforge.cli import analyze as _analyze  # noqa: E402,F401
+from stemforge.cli import check as _check  # noqa: E402,F401
 from stemforge.cli import demo as _demo  # noqa: E402,F401
 from stemforge.cli import info as _info  # noqa: E402,F401
 from stemforge.cli import init as _init  # noqa: E402,F401
