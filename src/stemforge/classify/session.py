@@ -1,22 +1,253 @@
-"""Session-level classification (placeholder while the audio part is written)."""
+"""A whole session's tracks → stem roles: name and audio combined, then reasoned across tracks.
+
+Per track, the name decides (:func:`~stemforge.classify.names.classify_name`); the audio
+(:func:`~stemforge.classify.audio.analyse_file`) is heard for every track that has files and
+decides only when the name says nothing (``Audio 07``) or is weak and the audio is sure.
+A name the audio contradicts keeps its role unless the audio evidence is strong; the
+reason says which won (``name says "vocals", audio looks like drums; name wins``).
+
+Across tracks:
+
+- parts of one source stay together: tracks whose names differ only by position, mic,
+  channel or number (``Gtr L``/``Gtr R``/``Gtr DI``, ``Bass DI``/``Bass Amp``,
+  ``Kick In``/``Kick Out``/``Kick Sub``) get the role of the surest of them;
+- several takes of one vocal (``Vox 1``, ``Vox 2``, ``Vox 3``) keep one lead (the one named
+  lead or main, else the unnumbered or first, else the loudest) and make the others
+  backing vocals; named sections (``Verse``, ``Hook``) all stay lead;
+- a lone ``Sub`` next to kick mics and a bass track is the sub-kick mic.
+"""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from typing import Protocol
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol, runtime_checkable
 
-from stemforge.classify.names import classify_name
+from stemforge.classify.audio import EXCERPT_S, analyse_file
+from stemforge.classify.features import AudioFeatures
+from stemforge.classify.lexicon import DAW_DEFAULT_WORDS, LEAD_MARKERS
+from stemforge.classify.names import classify_name, tokenize
 from stemforge.classify.roles import Classification
+from stemforge.errors import StemforgeError
+
+#: Words that name where a source was picked up, not what it is.
+_POSITION_WORDS = frozenset(
+    """
+    l r m s c left right lt rt links rechts gauche droite izq der sinistra destra mono stereo st ms
+    in out inside outside top bot btm bottom up down under over front back reso port beater
+    di dir direct amp mic mics cab line close far near dry wet sub trig trigger sample smpl
+    oben unten dentro fuera sopra sotto dessus dessous arriba abajo innen aussen
+    sm57 sm58 sm7 sm7b u87 u47 u67 m81 m88 414 c414 d112 d6 beta beta52 beta91 e602 e604 e609
+    e906 md421 km184 km84 r121 re20 re27 nt1 tlm103 c12 4038 royer ribbon fet sh
+    comp comped edit edited tuned final take tk v ver version bip dup copy cnsl consolidated
+    """.split()
+)
+_SECTION_WORDS = frozenset(
+    "verse hook chorus bridge intro outro pre prechorus rap rapper mc feat feature spoken".split()
+)
+_PLAIN_VOCAL_WORDS = frozenset("vox vocal vocals voc vx voice gesang stimme voz voix voce".split())
+_KICK_WORDS = frozenset("kick kik kck bd bassdrum".split())
+_VOCAL_ROLES = frozenset({"lead_vocals", "backing_vocals"})
+_COMPATIBLE = {
+    "drums": frozenset({"drums", "percussion"}),
+    "bass": frozenset({"bass"}),
+    "lead_vocals": frozenset({"lead_vocals", "backing_vocals"}),
+}
 
 
+@runtime_checkable
 class NamedTrack(Protocol):
+    """What classification needs of a track: its name (``files`` is optional)."""
+
     @property
     def name(self) -> str: ...
 
 
-def classify_tracks(tracks: Sequence[NamedTrack]) -> list[Classification]:
-    """Propose a role for each track of a session (one result per track, same order)."""
-    return [classify_name(track.name) for track in tracks]
+@dataclass(frozen=True)
+class _Heard:
+    features: AudioFeatures
+    result: Classification
 
 
-__all__ = ["classify_tracks"]
+def _files(track: NamedTrack) -> tuple[Path, ...]:
+    files = getattr(track, "files", None) or ()
+    return tuple(Path(f) for f in files)
+
+
+def _listen(track: NamedTrack, seconds: float) -> _Heard | None:
+    files = _files(track)
+    if not files:
+        return None
+    try:
+        features, result = analyse_file(files, seconds=seconds)
+    except (StemforgeError, OSError):
+        return None
+    return _Heard(features, result)
+
+
+def _said(name_result: Classification) -> str:
+    """The ``name says "x"`` part of a name reason."""
+    return name_result.reason.split(":")[0].split(" (also")[0]
+
+
+def combine(name_result: Classification, audio_result: Classification | None) -> Classification:
+    """Combine what a track's name and its audio say.
+
+    Parameters
+    ----------
+    name_result : Classification
+        From :func:`~stemforge.classify.names.classify_name`.
+    audio_result : Classification or None
+        From :func:`~stemforge.classify.audio.classify_audio`, or None when not heard.
+
+    Returns
+    -------
+    Classification
+        The name's role unless the name says nothing or is weak against sure audio.
+    """
+    if audio_result is None or name_result.role == "exclude":
+        return name_result
+    audio_role = audio_result.role
+    short_audio = audio_result.reason.removeprefix("audio: ")
+    if name_result.confidence <= 0.15:
+        if audio_role == "other":
+            confidence = max(name_result.confidence, audio_result.confidence * 0.5)
+            return Classification("other", round(confidence, 2), f"name says nothing; {audio_result.reason}")
+        return Classification(audio_role, audio_result.confidence, f"name says nothing; {audio_result.reason}")
+    if audio_role == "other":
+        return name_result
+    if name_result.role in _COMPATIBLE.get(audio_role, frozenset()):
+        confidence = min(0.98, name_result.confidence + 0.05)
+        return Classification(name_result.role, round(confidence, 2), f"{_said(name_result)}; audio agrees")
+    label = "vocals" if audio_role == "lead_vocals" else audio_role
+    strong = audio_result.confidence >= 0.8 and name_result.confidence < 0.85
+    weak_name = name_result.confidence <= 0.5 and audio_result.confidence >= 0.6
+    if strong or weak_name:
+        return Classification(
+            audio_role,
+            round(audio_result.confidence - 0.1, 2),
+            f"{_said(name_result)}, audio says {label} ({short_audio.split(' (')[0]}); audio wins",
+        )
+    return Classification(
+        name_result.role,
+        round(max(0.3, name_result.confidence - 0.15), 2),
+        f"{_said(name_result)}, audio looks like {label}; name wins",
+    )
+
+
+def _words(name: str) -> list[str]:
+    return [t.word for t in tokenize(name)]
+
+
+def _base(name: str) -> str:
+    """A name without positions, mics, takes and channel words: what the source is."""
+    return " ".join(w for w in _words(name) if w not in _POSITION_WORDS)
+
+
+def _number(words: list[str]) -> int:
+    numbers = [int(w) for w in words if w.isdigit()]
+    return numbers[-1] if numbers else 0
+
+
+def _keep_sources_together(names: Sequence[str], results: list[Classification]) -> None:
+    groups: dict[str, list[int]] = {}
+    for i, name in enumerate(names):
+        base = _base(name)
+        meaningful = [w for w in base.split() if not w.isdigit() and w not in DAW_DEFAULT_WORDS]
+        if meaningful or (base and results[i].confidence > 0.15):
+            groups.setdefault(base, []).append(i)
+    for members in groups.values():
+        if len(members) < 2 or len({results[i].role for i in members}) == 1:
+            continue
+        surest = max(members, key=lambda i: results[i].confidence)
+        for i in members:
+            if results[i].role != results[surest].role:
+                results[i] = Classification(
+                    results[surest].role,
+                    round(min(results[surest].confidence, 0.8), 2),
+                    f'same source as "{names[surest]}"',
+                )
+
+
+def _one_lead_per_vocal(names: Sequence[str], results: list[Classification], heard: Sequence[_Heard | None]) -> None:
+    groups: dict[str, list[int]] = {}
+    for i, name in enumerate(names):
+        if results[i].role != "lead_vocals":
+            continue
+        words = _words(name)
+        if set(words) & _SECTION_WORDS:
+            continue
+        base = " ".join(w for w in words if w not in _POSITION_WORDS and not w.isdigit() and w not in LEAD_MARKERS)
+        groups.setdefault(base, []).append(i)
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+
+        def priority(i: int) -> tuple[int, int, float, int]:
+            words = set(_words(names[i]))
+            marked = 1 if words & (LEAD_MARKERS | {"lv", "leadvox", "leadvocal"}) else 0
+            number = _number(_words(names[i]))
+            level = heard[i].features.rms_dbfs if heard[i] is not None else -math.inf
+            return (marked, -number if number else 1, level, -i)
+
+        main = max(members, key=priority)
+        for i in members:
+            if i != main:
+                results[i] = Classification(
+                    "backing_vocals", 0.55, f'another part of "{names[main]}", which is taken as the lead'
+                )
+
+
+def _sub_kick(names: Sequence[str], results: list[Classification]) -> None:
+    words = [set(_words(n)) for n in names]
+    has_kick = any(w & _KICK_WORDS for w in words)
+    for i, w in enumerate(words):
+        plain = {x for x in w if not x.isdigit() and x not in _POSITION_WORDS - {"sub"}}
+        others_bass = any(results[j].role == "bass" for j in range(len(names)) if j != i)
+        if plain == {"sub"} and has_kick and others_bass:
+            results[i] = Classification("drums", 0.6, 'a lone "Sub" beside kick mics and a bass track: the sub-kick mic')
+
+
+def classify_session(
+    tracks: Sequence[NamedTrack], *, audio: bool = True, seconds: float = EXCERPT_S
+) -> list[Classification]:
+    """Propose a role for every track of a session, reasoning across tracks.
+
+    Parameters
+    ----------
+    tracks : sequence of objects with ``.name`` (and optionally ``.files``)
+        ``name`` is the track name (``01_KickIn``, ``Gtr``); ``files`` the audio files of
+        the track (one, or two for a split L/R pair). Inputs are only read.
+    audio : bool, keyword-only
+        Listen to the files (a few seconds each). Off: names only.
+    seconds : float, keyword-only
+        Length of the loudest excerpt heard per track.
+
+    Returns
+    -------
+    list of Classification
+        One per track, in the same order.
+    """
+    names = [track.name for track in tracks]
+    by_name = [classify_name(name) for name in names]
+    heard: list[_Heard | None] = [
+        _listen(track, seconds) if audio and by_name[i].role != "exclude" else None for i, track in enumerate(tracks)
+    ]
+    results = [combine(n, h.result if h is not None else None) for n, h in zip(by_name, heard, strict=True)]
+    _keep_sources_together(names, results)
+    _one_lead_per_vocal(names, results, heard)
+    _sub_kick(names, results)
+    return results
+
+
+def classify_tracks(tracks: Sequence[NamedTrack], *, audio: bool = True, seconds: float = EXCERPT_S) -> list[Classification]:
+    """Propose a role for each track of a session (one result per track, same order).
+
+    The function importers call; see :func:`classify_session`.
+    """
+    return classify_session(tracks, audio=audio, seconds=seconds)
+
+
+__all__ = ["NamedTrack", "classify_session", "classify_tracks", "combine"]
