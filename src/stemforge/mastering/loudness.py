@@ -1,0 +1,204 @@
+"""Stages 4 and 5: gain to the target loudness, then the true-peak limiter, searched together.
+
+Limiting lowers loudness, so the gain that reaches the target is found by iteration: a
+candidate gain is limited, the loudness of the result is predicted
+(:class:`~stemforge.mastering.measure.GainLoudnessModel`) and the gain corrected by the secant
+method until the prediction is within 0.01 LU. The chosen gain is then rendered through
+:func:`~stemforge.mastering.limiter.limit_true_peak` (which verifies the ceiling with the
+project's true-peak meter) and the result re-measured with the project's loudness meter; a
+last correction runs if the two disagree by more than 0.03 LU.
+
+When the target needs more gain reduction than ``max_reduction_db`` on the loudest peak, the
+gain stops there: the ceiling is still honoured, and the result says which loudness was reached.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from stemforge.audio.buffer import Samples
+from stemforge.errors import AnalysisError
+from stemforge.mastering.limiter import DEFAULT_MARGIN_DB, LimiterResult, LimiterSettings, limit_true_peak, reduction_curve, true_peak_envelope
+from stemforge.mastering.measure import GainLoudnessModel, measure_lufs
+
+#: Loudness tolerance of the search's prediction and of the final measurement, in LU.
+SEARCH_TOLERANCE_LU = 0.01
+FINAL_TOLERANCE_LU = 0.03
+
+
+@dataclass(frozen=True)
+class GainStage:
+    """Stage 4: the gain that moves the material to the target loudness.
+
+    Attributes
+    ----------
+    input_lufs : float
+        Integrated loudness entering the stage.
+    target_lufs : float
+    gain_db : float
+        Gain applied before the limiter (includes what makes up for limiting).
+    capped : bool
+        True when the gain was held back by the limiting budget.
+    """
+
+    input_lufs: float
+    target_lufs: float
+    gain_db: float
+    capped: bool
+
+
+@dataclass(frozen=True)
+class LimitStage:
+    """Stage 5: the true-peak limiter and what it reached.
+
+    Attributes
+    ----------
+    ceiling_dbtp : float
+    max_reduction_db, mean_reduction_db : float
+        Largest and average (over frames being limited) gain reduction, in dB.
+    limited_fraction : float
+        Fraction of frames with any gain reduction.
+    output_lufs : float
+        Integrated loudness of the result (project meter).
+    output_true_peak_dbtp : float
+        True peak of the result (project meter).
+    reached_target : bool
+        True when ``output_lufs`` is within 0.1 LU of the target.
+    iterations : int
+        Gains tried by the search.
+    lookahead_ms, release_ms, max_reduction_budget_db : float
+        The settings used.
+    """
+
+    ceiling_dbtp: float
+    max_reduction_db: float
+    mean_reduction_db: float
+    limited_fraction: float
+    output_lufs: float
+    output_true_peak_dbtp: float
+    reached_target: bool
+    iterations: int
+    lookahead_ms: float
+    release_ms: float
+    max_reduction_budget_db: float
+
+
+@dataclass(frozen=True)
+class LevelResult:
+    """Stages 4 and 5 together.
+
+    Attributes
+    ----------
+    samples : np.ndarray, float32, shape (channels, frames)
+        The limited master (floating point, before dither).
+    gain : GainStage
+    limit : LimitStage
+    gain_reduction_db : np.ndarray, float32, shape (frames,)
+        The limiter's reduction per frame, in dB (positive).
+    """
+
+    samples: Samples
+    gain: GainStage
+    limit: LimitStage
+    gain_reduction_db: np.ndarray
+
+
+def reach_loudness(
+    samples: Samples,
+    sample_rate: int,
+    *,
+    target_lufs: float,
+    limiter: LimiterSettings,
+    max_reduction_db: float = 6.0,
+) -> LevelResult:
+    """Gain ``samples`` to ``target_lufs`` and limit them to the ceiling.
+
+    Parameters
+    ----------
+    samples : np.ndarray, float32, shape (channels, frames)
+    sample_rate : int
+        In Hz.
+    target_lufs : float
+        Integrated loudness to reach.
+    limiter : LimiterSettings
+        Ceiling and time constants.
+    max_reduction_db : float
+        Largest peak gain reduction allowed to reach the target.
+
+    Raises
+    ------
+    AnalysisError
+        If the material has no measurable loudness (silence, or shorter than 0.4 s).
+    """
+    model = GainLoudnessModel(samples, sample_rate)
+    input_lufs = model.lufs()
+    if input_lufs is None:
+        raise AnalysisError("the material is silent or shorter than 0.4 s: it has no integrated loudness to adjust")
+    sample_peak = float(np.max(np.abs(samples)))
+    # Frames more than the budget below the loudest peak are never limited, whatever the gain.
+    envelope = true_peak_envelope(samples, sample_rate, floor=sample_peak * 10.0 ** (-(max_reduction_db + 1.0) / 20.0))
+    peak_db = 20.0 * math.log10(float(envelope.max()))
+    threshold_base = limiter.ceiling_dbtp - DEFAULT_MARGIN_DB
+    gain_limit_db = max_reduction_db + threshold_base - peak_db
+
+    def predict(gain_db: float) -> float:
+        gr = reduction_curve(envelope, sample_rate, threshold_db=threshold_base - gain_db, lookahead_ms=limiter.lookahead_ms, release_ms=limiter.release_ms)
+        curve = np.power(10.0, (gain_db - gr) / 20.0).astype(np.float32) if gr.any() else 10.0 ** (gain_db / 20.0)
+        lufs = model.lufs(curve)
+        return -math.inf if lufs is None else lufs
+
+    gain_db = target_lufs - input_lufs
+    iterations = 0
+    tried: list[tuple[float, float]] = []
+    capped = False
+    result: LimiterResult | None = None
+    output_lufs = input_lufs
+    for _outer in range(4):
+        for _ in range(12):
+            capped = gain_db > gain_limit_db
+            gain_db = min(gain_db, gain_limit_db)
+            lufs = predict(gain_db)
+            iterations += 1
+            tried.append((gain_db, lufs))
+            error = target_lufs - lufs
+            if abs(error) <= SEARCH_TOLERANCE_LU or (capped and error > 0):
+                break
+            slope = 1.0
+            if len(tried) >= 2:
+                (g0, l0), (g1, l1) = tried[-2], tried[-1]
+                if abs(g1 - g0) > 1e-6:
+                    slope = min(1.0, max(0.05, (l1 - l0) / (g1 - g0)))
+            gain_db += error / slope
+        result = limit_true_peak(samples, sample_rate, limiter, gain_db=gain_db, envelope=envelope)
+        measured = measure_lufs(result.samples, sample_rate)
+        output_lufs = -math.inf if measured is None else measured
+        error = target_lufs - output_lufs
+        if abs(error) <= FINAL_TOLERANCE_LU or (capped and error > 0):
+            break
+        gain_db += error
+        tried.clear()
+    if result is None:  # pragma: no cover - the loop always runs
+        raise AnalysisError("loudness search did not run")
+    reduction = -result.gain_db
+    limited = reduction > 1e-3
+    limit = LimitStage(
+        ceiling_dbtp=limiter.ceiling_dbtp,
+        max_reduction_db=float(reduction.max(initial=0.0)),
+        mean_reduction_db=float(reduction[limited].mean()) if limited.any() else 0.0,
+        limited_fraction=float(limited.mean()) if limited.size else 0.0,
+        output_lufs=output_lufs,
+        output_true_peak_dbtp=result.true_peak_dbtp,
+        reached_target=abs(output_lufs - target_lufs) <= 0.1,
+        iterations=iterations,
+        lookahead_ms=limiter.lookahead_ms,
+        release_ms=limiter.release_ms,
+        max_reduction_budget_db=max_reduction_db,
+    )
+    gain = GainStage(input_lufs=input_lufs, target_lufs=target_lufs, gain_db=gain_db, capped=capped)
+    return LevelResult(samples=result.samples, gain=gain, limit=limit, gain_reduction_db=reduction)
+
+
+__all__ = ["GainStage", "LevelResult", "LimitStage", "reach_loudness"]
