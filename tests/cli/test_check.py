@@ -88,7 +88,7 @@ def test_html_report(cli, unchanged, delivery, tmp_path: Path) -> None:
     result = cli("check", stems_dir, "--mix", mix, "--report", report)
     assert result.code == 0
     page = report.read_text(encoding="utf-8")
-    assert page.startswith("<!doctype html>") and "SF500" in page and "Song - bass.wav" in page
+    assert page.lower().startswith("<!doctype html>") and "SF500" in page and "Song - bass.wav" in page
     assert not list(report.parent.glob(".*partial*"))
     same()
 
