@@ -19,7 +19,18 @@ from stemforge import __version__
 from stemforge.audio.formats import OutputFormat, output_format
 from stemforge.audio.io import AtomicWriter, sha256_file, write_text_atomic
 from stemforge.errors import OutputError
-from stemforge.render.engine import BUS_CHANNELS, DEFAULT_BLOCK_FRAMES, ProgressCallback, RenderBlock, RenderPlan, plan_render, render_blocks
+from stemforge.render.engine import (
+    BUS_CHANNELS,
+    DEFAULT_BLOCK_FRAMES,
+    TAIL_THRESHOLD_DBFS,
+    ProgressCallback,
+    RenderBlock,
+    RenderPlan,
+    RenderStats,
+    plan_render,
+    render_blocks,
+)
+from stemforge.render.mixer import ReturnResidual
 from stemforge.session.model import Session
 
 RENDER_SCHEMA_VERSION = 1
@@ -47,6 +58,14 @@ class RenderResult:
     warnings : tuple of str
     seconds : float
         Wall-clock time of the render.
+    tap_point : str
+        Where the mix was taken: ``pre-master`` (default) or ``post-master``.
+    latency_frames : int
+        Plugin latency compensated (dropped from the start of every output).
+    tail_frames : int
+        Frames rendered past the end of the last clip for reverb and delay tails.
+    residuals : tuple of ReturnResidual
+        For each non-linear return: how far its per-stem instances are from one shared instance.
     """
 
     out_dir: Path
@@ -59,6 +78,10 @@ class RenderResult:
     peaks_dbfs: dict[str, float]
     warnings: tuple[str, ...]
     seconds: float
+    tap_point: str = TAP_POINT
+    latency_frames: int = 0
+    tail_frames: int = 0
+    residuals: tuple[ReturnResidual, ...] = ()
 
     @property
     def duration_s(self) -> float:
@@ -108,6 +131,8 @@ def render_session(
     workers: int = 2,
     on_progress: ProgressCallback | None = None,
     plan: RenderPlan | None = None,
+    master_chain: bool = False,
+    tail_max_s: float | None = None,
 ) -> RenderResult:
     """Render ``session``'s stems and mix into ``out_dir``.
 
@@ -128,7 +153,13 @@ def render_session(
     on_progress : callable, optional
         Called with the number of frames done after each block.
     plan : RenderPlan, optional
-        A plan already made with :func:`plan_render`.
+        A plan already made with :func:`plan_render` (it then decides ``master_chain``
+        and ``tail_max_s``).
+    master_chain : bool
+        Run the mix through ``[[master.inserts]]`` (tap point ``post-master``); the stems
+        stay pre-master.
+    tail_max_s : float, optional
+        Longest reverb/delay tail past the last clip (default: the session's).
 
     Raises
     ------
@@ -143,7 +174,8 @@ def render_session(
     mix_path, stem_paths = output_paths(session, out_dir, fmt)
     report_path = out_dir / "render.json"
     _refuse_overwriting_inputs(session, out_dir, [mix_path, *stem_paths.values(), report_path])
-    plan = plan or plan_render(session)
+    plan = plan or plan_render(session, master_chain=master_chain, tail_max_s=tail_max_s)
+    stats = RenderStats()
 
     hasher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stemforge-hash")
     hashes = {f: hasher.submit(sha256_file, f) for f in dict.fromkeys(session.input_files)}
@@ -162,7 +194,7 @@ def render_session(
                     writers[name].write(samples)
                 mix_writer.write(block.mix)
 
-            for block in render_blocks(plan, block_frames=block_frames, workers=workers, warnings=warnings):
+            for block in render_blocks(plan, block_frames=block_frames, workers=workers, warnings=warnings, stats=stats):
                 if in_flight is not None:
                     in_flight.result()
                 in_flight = write_pool.submit(write, block)
@@ -193,6 +225,9 @@ def render_session(
     for stem in session.stems:
         if not any(p.audible and p.track.stem == stem.name for p in plan.tracks):
             warnings.append(f"stem {stem.name!r} has no audible track; it is silent")
+    warnings.extend(_mixer_warnings(plan, stats))
+    worst = _worst_residual(stats.residuals)
+    routing = plan.routing
 
     report = {
         "schema_version": RENDER_SCHEMA_VERSION,
@@ -203,11 +238,46 @@ def render_session(
         "key": session.key,
         "session": str(session.path) if session.path else None,
         "sample_rate": session.sample_rate,
-        "frames": plan.frames,
-        "duration_s": round(plan.frames / session.sample_rate, 6),
+        "frames": stats.frames,
+        "duration_s": round(stats.frames / session.sample_rate, 6),
         "format": fmt.name,
         "bit_depth": fmt.bit_depth,
-        "tap_point": TAP_POINT,
+        "tap_point": plan.tap_point,
+        "stems_tap_point": TAP_POINT,
+        "latency_frames": routing.latency_frames if routing else 0,
+        "tail": {
+            "frames": stats.tail_frames,
+            "seconds": round(stats.tail_frames / session.sample_rate, 6),
+            "threshold_dbfs": TAIL_THRESHOLD_DBFS,
+            "max_s": plan.tail_max_frames / session.sample_rate,
+            "capped": stats.tail_capped,
+        },
+        "nulling": {
+            "mix_is": "sum of stems" if not plan.master_chain else "master chain over the sum of stems",
+            "stems_sum_to_mix": not plan.master_chain or not session.master.inserts,
+            "exact_against_shared_returns": not stats.residuals,
+            "non_linear_returns": [
+                {
+                    "name": r.name,
+                    "stems": list(r.stems),
+                    "residual_peak_dbfs": r.residual_peak_dbfs,
+                    "residual_rms_dbfs": r.residual_rms_dbfs,
+                    "shared_peak_dbfs": r.shared_peak_dbfs,
+                }
+                for r in stats.residuals
+            ],
+        },
+        "returns": [
+            {
+                "name": r.name,
+                "gain_db": r.ret.gain_db,
+                "inserts": [e.to_table() for e in r.ret.inserts],
+                "linear": r.linear,
+                "latency_frames": r.latency_frames,
+                "stems": list(r.stems),
+            }
+            for r in (routing.returns if routing else ())
+        ],
         "mix": {"file": mix_path.relative_to(out_dir).as_posix(), "peak_dbfs": _dbfs(peaks["mix"])},
         "stems": [
             {
@@ -217,6 +287,10 @@ def render_session(
                 "gain_db": stem.gain_db,
                 "peak_dbfs": _dbfs(peaks[stem.name]),
                 "tracks": [p.track.name for p in plan.tracks if p.track.stem == stem.name],
+                "inserts": [e.to_table() for e in stem.inserts],
+                "returns": [r.name for r in (routing.returns if routing else ()) if stem.name in r.stems],
+                "nulls_against_shared_returns": stem.name not in worst,
+                "null_residual_dbfs": worst.get(stem.name),
             }
             for stem in session.stems
         ],
@@ -229,6 +303,10 @@ def render_session(
                 "gain_db": p.track.gain_db,
                 "pan": p.track.pan,
                 "invert": p.track.invert,
+                "inserts": [e.to_table() for e in p.track.inserts],
+                "sends": [{"to": x.to, "level_db": x.level_db, "pre_fader": x.pre_fader} for x in p.track.sends],
+                "clips": len(p.track.clips),
+                "latency_frames": p.latency_frames,
                 "files": [
                     {"path": str(f), "sha256": digests[f], "sample_rate": p.file_rate, "resampled": p.resampled}
                     for f in p.track.files
@@ -250,13 +328,45 @@ def render_session(
         mix=mix_path,
         stems=stem_paths,
         report=report_path,
-        frames=plan.frames,
+        frames=stats.frames,
         sample_rate=session.sample_rate,
         format=fmt,
         peaks_dbfs={k: v for k, v in ((k, _dbfs(p)) for k, p in peaks.items()) if v is not None},
         warnings=tuple(warnings),
         seconds=time.perf_counter() - started,
+        tap_point=plan.tap_point,
+        latency_frames=routing.latency_frames if routing else 0,
+        tail_frames=stats.tail_frames,
+        residuals=tuple(stats.residuals),
     )
+
+
+def _worst_residual(residuals: list[ReturnResidual]) -> dict[str, float | None]:
+    """Stem → the largest peak residual among the non-linear returns it carries."""
+    worst: dict[str, float | None] = {}
+    for r in residuals:
+        for stem in r.stems:
+            current = worst.get(stem)
+            value = r.residual_peak_dbfs
+            if stem not in worst or (value is not None and (current is None or value > current)):
+                worst[stem] = value
+    return worst
+
+
+def _mixer_warnings(plan: RenderPlan, stats: RenderStats) -> list[str]:
+    messages = []
+    for r in stats.residuals:
+        kinds = ", ".join(sorted({e.type_name for e in next(p.ret for p in plan.routing.returns if p.name == r.name).inserts if not e.linear})) if plan.routing else ""
+        level = "exactly 0" if r.residual_peak_dbfs is None else f"{r.residual_peak_dbfs:+.1f} dBFS peak ({r.residual_rms_dbfs:+.1f} dBFS RMS)"
+        messages.append(
+            f"stems {', '.join(r.stems)} carry their own instance of non-linear return {r.name!r} ({kinds}): "
+            f"they sum to the mix, but cannot null exactly against a mix through one shared {r.name!r}; residual {level}"
+        )
+    if plan.master_chain and plan.session.master.inserts:
+        messages.append("the mix is taken post-master (--master-chain) while the stems are pre-master: the stems do not sum to this mix")
+    if stats.tail_capped:
+        messages.append(f"tails still ring above {TAIL_THRESHOLD_DBFS:g} dBFS at the tail_max_s cap ({plan.tail_max_frames / plan.sample_rate:g} s); the outputs are cut there")
+    return messages
 
 
 __all__ = ["RENDER_SCHEMA_VERSION", "TAP_POINT", "RenderResult", "output_paths", "render_session", "safe_filename"]
