@@ -155,8 +155,9 @@ def _resolve(word: str, text: str) -> list[Token]:
     if word in VOCABULARY or word.isdigit():
         return [Token(word, text)]
     for suffix in ("s", "es"):
-        if word.endswith(suffix) and word[: -len(suffix)] in ROLE_WORDS:
-            return [Token(word[: -len(suffix)], text)]
+        stem = word[: -len(suffix)]
+        if word.endswith(suffix) and len(stem) >= 3 and (stem in ROLE_WORDS or stem in HARD_EXCLUDE or stem in SOFT_EXCLUDE):
+            return [Token(stem, text)]
     pieces = _segment(word) if len(word) >= 4 else None
     if pieces is not None:
         return [Token(p, text) for p in pieces]
@@ -338,7 +339,14 @@ def classify_name(name: str) -> Classification:
     >>> classify_name("Audio 07").confidence <= 0.1
     True
     """
-    return _decide(tokenize(name))
+    parts = [p for p in re.split(r"[/\\]", name.strip()) if p.strip()]
+    result = _decide(tokenize(parts[-1] if parts else name))
+    if result.confidence <= 0.1 and len(parts) > 1:
+        folder = _decide(tokenize(" ".join(parts[:-1])))
+        if folder.confidence > 0.1:
+            said = folder.reason.split(":")[0].removeprefix("name says ")
+            return Classification(folder.role, round(min(folder.confidence, 0.6), 2), f"folder name says {said}")
+    return result
 
 
 __all__ = ["Token", "classify_name", "tokenize"]
