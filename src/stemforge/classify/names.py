@@ -81,8 +81,11 @@ class Token:
     guessed: bool = False
 
 
+@functools.lru_cache(maxsize=16384)
 def _fold(word: str) -> str:
     lower = word.lower()
+    if lower.isascii():
+        return lower
     if lower in _SPECIAL:
         return _SPECIAL[lower]
     decomposed = unicodedata.normalize("NFKD", lower.translate(_FOLD))
