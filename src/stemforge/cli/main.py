@@ -36,6 +36,7 @@ from stemforge.cli import analyze as _analyze  # noqa: E402,F401
 from stemforge.cli import check as _check  # noqa: E402,F401
 from stemforge.cli import classify as _classify  # noqa: E402,F401
 from stemforge.cli import demo as _demo  # noqa: E402,F401
+from stemforge.cli import export as _export  # noqa: E402,F401
 from stemforge.cli import info as _info  # noqa: E402,F401
 from stemforge.cli import package as _package  # noqa: E402,F401
 from stemforge.cli import init as _init  # noqa: E402,F401

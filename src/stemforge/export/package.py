@@ -88,7 +88,8 @@ def render_folder(source: Path, *, fmt: str = "wav24", on_progress: Callable[[in
         yield Path(temp) / "render"
 
 
-def _read_render_json(folder: Path) -> dict[str, Any]:
+def read_render_json(folder: Path) -> dict[str, Any]:
+    """``folder/render.json``, checked to hold ``mix`` and ``stems`` (UsageError otherwise)."""
     path = folder / "render.json"
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -144,7 +145,7 @@ def build_manifest(folder: Path, *, run_checks: bool = True) -> tuple[dict[str, 
     """The manifest of a render folder, and the archive name → file of every audio file."""
     from stemforge import __version__
 
-    render = _read_render_json(folder)
+    render = read_render_json(folder)
     mix_name, mix_path = _arcname(folder, render["mix"].get("file"), where="mix")
     files = {mix_name: mix_path}
     stems = []
@@ -250,4 +251,4 @@ def build_package(
     return PackageResult(out, manifest, out.stat().st_size, time.perf_counter() - started)
 
 
-__all__ = ["PackageResult", "build_manifest", "build_package", "render_folder"]
+__all__ = ["PackageResult", "build_manifest", "build_package", "read_render_json", "render_folder"]
