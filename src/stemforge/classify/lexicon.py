@@ -43,30 +43,31 @@ percussion 2: surdo udu rainstick spoons vibraslap cuica berimbau guira tam hand
 percussion 1.5: bell bells
 bass 2: bass bs basse bajo basso bassline subbass reese fretless kontrabass contrabass
 bass 2: contrebasse contrabajo contrabbasso bassgitarre trilian synthbass bss lowend contrabbassi
-bass 1.5: sub 808 upright wobble
+bass 1.5: sub 808 upright wobble ampeg svt 303
 guitars 2: gtr gtrs guitar guitars guit gitarre gitarren guitarra guitarras guitare guitares
 guitars 2: chitarra chitarre eg ag egtr agtr acgtr egit git nylon dobro banjo mandolin mando
-guitars 2: mandolina mandoline mandolino ukulele uke sitar bouzouki ebow resonator charango cuatro balalaika lute oud saz pipa shamisen requinto gt gtar powerchords
+guitars 2: mandolina mandoline mandolino ukulele uke sitar bouzouki ebow resonator charango cuatro balalaika lute oud saz pipa shamisen requinto gt gtar powerchords axefx kemper marshall
 guitars 2: ac30 telecaster tele strat stratocaster 12string 6string
 guitars 1.5: ac acoustic acustica acustico akustik acoustique electric elec elettrica elettrico seche
 guitars 1.5: electrica electrico electrique elektrisch steel strum strumming
-guitars 1: amp cab rhythm rhy riff riffs crunch fuzz dist distortion clean
+guitars 1: amp cab rhythm rhy riff riffs crunch fuzz dist distortion clean fender gibson helix
 keys 2: piano pno pianos pianoforte klavier fluegel rhodes wurli wurlitzer organ organs org
+keys 2.5: mellotron tron
 keys 2: orgel orgue organo hammond b3 leslie clav clavinet harpsichord cembalo clavecin
-keys 2: clavicembalo celesta celeste mellotron tron accordion akkordeon acordeon accordeon
+keys 2: clavicembalo celesta celeste accordion akkordeon acordeon accordeon
 keys 2: fisarmonica melodica harmonium ep epiano cp70 cp80 keyscape teclado teclados
 keys 2: tastiera tastiere clavier claviers keyboard keyboards farfisa kbd kbds kb continental
-keys 1.5: keys key grand chords chord
+keys 1.5: keys key grand chords chord rotary nord kronos motif triton
 synths 2: pad pads arp arps arpeggio arpeggiator pluck plucks supersaw vocoder talkbox
 synths 2: sintetizador synthesizer synthesiser synthetiseur sintetizzatore nappe nappes
 synths 1.5: synth synths syn moog minimoog juno prophet ob6 jupiter dx7 modular
 synths 1.5: seq sequence stab stabs saw growl acid drone serum sylenth massive omnisphere
-synths 1.5: nexus spire vital diva pigments alchemy es2 polysynth monosynth synthe synthes 3xosc sytrus harmor harmless operator wavetable retrologue padshop
+synths 1.5: nexus spire vital diva pigments alchemy es2 polysynth monosynth synthe synthes 3xosc sytrus harmor harmless operator wavetable retrologue padshop korg virus ms20 sh101
 synths 1: swell lead
 strings 2: strings str strs violin violins vln vn vla viola violas cello cellos celli vc vcl
 strings 2: fiddle orch orchestra orchestral pizz pizzicato spicc spiccato harp harps arpa
 strings 2: harpe harfe violino violini violon violons geige geigen violine bratsche
-strings 2: violoncelle violoncello cuerdas cordes archi streicher violonchelo viole violoncelli erhu guzheng koto dulcimer zither
+strings 2: violoncelle violoncello cuerdas cordes archi streicher violonchelo viole violoncelli erhu guzheng koto dulcimer zither contrabasses doublebasses
 strings 1.5: string quartet ensemble ens basses
 horns 2: horns horn hn hrn brass trumpet trumpets tpt tpts trp tromba trompete trompeta
 horns 2: trompette trombone trombones tbn trb posaune trombon sax saxes saxophone saxophon
@@ -79,24 +80,24 @@ horns 1: tenor alto sop soprano tenore
 lead_vocals 2: lv leadvox leadvocal gesang leadgesang hauptstimme stimme voz voix voce
 lead_vocals 2: singer rap rapper mc spoken narration narrator speech acapella acappella cappella
 lead_vocals 2: cantante vocalist sprecher sprache
-lead_vocals 1.5: vox vocal vocals voc vx voice vocs voces hook
+lead_vocals 1.5: vox vocal vocals voc vx voice vocs voces hook vo dialogue dialog
 lead_vocals 1: verse
 backing_vocals 2: bgv bgvs bv bvs bvox bgvox backing backings backup backups harmony harmonies
 backing_vocals 2: harm harms hrm backgesang backgroundgesang choir choirs chor chore coro coros
 backing_vocals 2: cori choeur choeurs ooh oohs oooh aah aahs ahh ahhs adlib adlibs chant chants
-backing_vocals 2: shouts shout gang voices voci zweitstimme bkgd bckgrnd bck
+backing_vocals 2: shouts shout gang voices voci zweitstimme bkgd bckgrnd bck hum hums humming
 backing_vocals 1.5: background bg bgs bkg bk
 backing_vocals 1: dbl dbls double doubles dt stack stacks layer layers
 fx 2: fx sfx efx effects effect effekte efectos effets effetti riser risers uplifter downlifter
 fx 2: sweep sweeps whoosh swoosh woosh impact impacts boom booms noise vinyl crackle reverse
 fx 2: transition transitions atmosphere atmos atmo ambience ambiance texture textures
 fx 2: soundscape foley rain birds glitch stutter verb reverb delay dly throw throws airhorn
-fx 2: siren laser zap scratches turntable turntables downshifter tapestop subdrop ocean thunder traffic waves storm nature forest fieldrecording feedback
-fx 1.5: hit hits crowd return returns radio tape wind
+fx 2: siren laser zap scratches turntable turntables downshifter tapestop subdrop ocean thunder traffic waves storm nature forest fieldrecording echo roomtone cymbalswell buildup
+fx 1.5: hit hits crowd return returns radio tape wind feedback build
 fx 1: phone drop ambient
 other 2: harmonica harp_harmonica whistle whistling theremin bagpipes bagpipe kalimba mbira
 other 2: didgeridoo musicbox armonica kazoo jawharp tinwhistle pennywhistle uilleann
-other 1: sample samples melody chops chop kontakt sampler
+other 1: sample samples melody chops chop kontakt sampler interlude skit backingtrack
 """
 
 #: Words that keep a track out of every stem.
@@ -130,7 +131,7 @@ LEAD_MARKERS = frozenset("lead ld main principal principale lider haupt solista"
 
 #: Words that turn whatever they name into an effect track (``Vox Throw``, ``Gtr FX``).
 FX_MODIFIERS = frozenset(
-    "fx sfx efx throw throws verb reverb delay dly reverse chops chop effects tapestop".split()
+    "fx sfx efx throw throws verb reverb delay dly echo reverse chops chop effects tapestop".split()
 )
 
 #: Synthesiser words that turn strings, brass, choir or bells into a synth (``Synth Strings``).
@@ -264,6 +265,19 @@ PAIRS: dict[tuple[str, str], str] = {
     ("tin", "whistle"): "tinwhistle",
     ("penny", "whistle"): "pennywhistle",
     ("marching", "snare"): "snare",
+    ("hand", "drum"): "framedrum",
+    ("hand", "drums"): "framedrum",
+    ("room", "tone"): "roomtone",
+    ("cymbal", "swell"): "cymbalswell",
+    ("cym", "swell"): "cymbalswell",
+    ("crash", "swell"): "cymbalswell",
+    ("build", "up"): "buildup",
+    ("axe", "fx"): "axefx",
+    ("scratch", "fx"): "scratches",
+    ("backing", "track"): "backingtrack",
+    ("voice", "over"): "vo",
+    ("double", "basses"): "doublebasses",
+    ("nord", "lead"): "synth",
     ("808", "bass"): "bass",
 }
 

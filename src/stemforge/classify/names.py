@@ -53,10 +53,12 @@ _SPECIAL = {"flügel": "fluegel", "chöre": "chore", "chöre_": "chore"}
 _VOCAL_ROLES = ("lead_vocals", "backing_vocals")
 _SYNTH_TAKES = frozenset({"strings", "horns", "backing_vocals", "lead_vocals", "percussion", "keys", "guitars"})
 _LEAD_WORDS = frozenset({"lv", "leadvox", "leadvocal", "leadgesang", "hauptstimme"})
-_CONFIDENCE = {2.0: 0.9, 1.5: 0.75, 1.0: 0.5}
+_CONFIDENCE = {2.5: 0.9, 2.0: 0.9, 1.5: 0.75, 1.0: 0.5}
+#: Drum words that make "sub" a sub-kick mic and "click" the beater's click.
+_DRUM_WORDS = frozenset({"kick", "kik", "kck", "bd", "bassdrum", "drum", "drums", "snare"})
 #: Playing styles rather than sources: ``Gtr Pad`` is a guitar, ``Pad`` alone a synth.
 _STYLE_WORDS = frozenset({"pad", "pads", "arp", "arps", "pluck", "plucks", "swell", "stab", "stabs"})
-_STYLE_YIELDS_TO = frozenset({"guitars", "keys", "lead_vocals", "backing_vocals", "horns", "strings"})
+_STYLE_YIELDS_TO = frozenset({"guitars", "keys", "lead_vocals", "backing_vocals", "horns", "bass"})
 _CHOIR_WORDS = frozenset({"choir", "choirs", "chor", "chore", "coro", "coros", "cori", "choeur", "choeurs"})
 _ANYWHERE_MODIFIERS = frozenset({"whisper", "whispers", "falsetto"})
 _BASS_WORDS = frozenset({"sub", "bass", "808", "bs", "subbass", "bss"})
@@ -228,7 +230,7 @@ def _quote(tokens: list[Token]) -> str:
 def _decide(tokens: tuple[Token, ...]) -> Classification:
     words = [t.word for t in tokens]
     present = set(words)
-    hard = [t for t in tokens if t.word in HARD_EXCLUDE]
+    hard = [t for t in tokens if t.word in HARD_EXCLUDE and not (t.word == "click" and present & _DRUM_WORDS)]
     if hard:
         return Classification("exclude", 0.95, f"name says {_quote(hard[:1])}: not for stems")
     hits = [(ROLE_WORDS[t.word], i, t) for i, t in enumerate(tokens) if t.word in ROLE_WORDS]
@@ -245,6 +247,8 @@ def _decide(tokens: tuple[Token, ...]) -> Classification:
         info, _, token = hit
         return info.rank - (0.5 if token.guessed else 0.0)
 
+    if present & _DRUM_WORDS:  # "Drum Sub", "Kick Sub": the sub-kick mic, not a sub bass
+        hits = [h for h in hits if h[2].word != "sub"] or hits
     top = max(rank(h) for h in hits)
     best_word, best_index, best_token = [h for h in hits if rank(h) == top][-1]
     role = best_word.role
@@ -266,7 +270,7 @@ def _decide(tokens: tuple[Token, ...]) -> Classification:
             h
             for h in others
             if h[0].role in _STYLE_YIELDS_TO
-            and (h[0].rank >= 2.0 or h[0].role in _VOCAL_ROLES)
+            and (h[0].rank >= 2.0 or h[0].role in _VOCAL_ROLES or h[2].word in ("keys", "key"))
             and h[2].word not in _CHOIR_WORDS
         ]
         if sources:
@@ -313,6 +317,9 @@ def _decide(tokens: tuple[Token, ...]) -> Classification:
         elif lead and role == "backing_vocals":
             role, confidence = "lead_vocals", 0.8
             reason = f"name says {_quote([best_token, lead[0]])}"
+    elif "lead" in present and role in ("percussion", "bass", "fx", "other") and top < 2.0:
+        role, confidence = "synths", 0.6
+        reason = f'name says {_quote([best_token])} + "lead": a lead synth sound'
     elif best_token.word == "lead" and "lead" in present:
         reason = 'name says "lead" only: a lead synth or a lead vocal'
         confidence = 0.35
