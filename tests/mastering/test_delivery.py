@@ -1,0 +1,121 @@
+"""Deliverables: every one within the ceiling; the 16-bit one dithered; the 44.1 kHz one alias-free."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from mastering.material import measure, read, song, write
+from stemforge.mastering import MasterSettings, master
+from stemforge.mastering.dither import to_float, tpdf_quantize
+
+
+def test_every_deliverable_is_written_measured_and_within_the_ceiling(tmp_path: Path) -> None:
+    mix = write(tmp_path / "mix.wav", song(10.0, lufs=-16.0))
+    result = master(mix, MasterSettings(), out_dir=tmp_path / "out")
+    names = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert names == sorted(
+        ["master.wav", "master-cd.wav", "master.flac", "master.mp3", "preview-before.wav", "preview-after.wav", "report.html", "report.json"]
+    )
+    expected = {"master.wav": (48000, "PCM_24"), "master.flac": (48000, "PCM_24"), "master-cd.wav": (44100, "PCM_16")}
+    for name, (rate, subtype) in expected.items():
+        info = sf.info(str(tmp_path / "out" / name))
+        assert (info.samplerate, info.subtype) == (rate, subtype)
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert report["schema_version"] == 1
+    for item in report["deliverables"]:
+        assert item["true_peak_dbtp"] <= -1.0
+        assert item["within_ceiling"] is True
+        assert item["integrated_lufs"] == pytest.approx(-14.0, abs=0.25)
+    # Re-measure each file as delivered.
+    for name in ("master.wav", "master-cd.wav", "master.flac"):
+        lufs, peak = measure(tmp_path / "out" / name)
+        assert peak <= -1.0
+        assert lufs == pytest.approx(-14.0, abs=0.1)
+    from pedalboard.io import AudioFile
+
+    with AudioFile(str(tmp_path / "out" / "master.mp3")) as f:
+        decoded = f.read(f.frames)
+        assert f.samplerate == 48000
+    from stemforge.analysis import true_peak_dbtp
+
+    assert true_peak_dbtp(decoded, 48000) <= -1.0
+    mp3_kbps = (tmp_path / "out" / "master.mp3").stat().st_size * 8 / 10.0 / 1000
+    assert 300 <= mp3_kbps <= 340
+    assert result.files and all(p.exists() for p in result.files)
+
+
+def test_previews_are_loudness_matched(tmp_path: Path) -> None:
+    mix = write(tmp_path / "mix.wav", song(30.0, lufs=-24.0))
+    master(mix, MasterSettings(deliverables=("master",), preview_s=20.0), out_dir=tmp_path / "out")
+    before_lufs, _ = measure(tmp_path / "out" / "preview-before.wav")
+    after_lufs, _ = measure(tmp_path / "out" / "preview-after.wav")
+    assert before_lufs == pytest.approx(after_lufs, abs=0.1)
+    before, rate = read(tmp_path / "out" / "preview-before.wav")
+    assert before.shape[1] == 20 * rate
+    assert np.max(np.abs(before)) <= 10 ** (-1.0 / 20) + 1e-4
+
+
+def test_tpdf_noise_floor_at_16_bits() -> None:
+    # Digital silence dithered to 16 bits: TPDF (±1 LSB) plus rounding gives an error of
+    # power LSB²/4, an RMS of half an LSB: 20·log10(2^-16) = -96.3 dBFS. Without dither
+    # silence would stay exactly zero; truncation would not be signal-independent.
+    silence = np.zeros((2, 48000 * 4), np.float32)
+    quantized = tpdf_quantize(silence, bits=16, seed=3)
+    noise = to_float(quantized, bits=16)
+    rms_db = 10 * math.log10(float(np.mean(noise.astype(np.float64) ** 2)))
+    assert rms_db == pytest.approx(20 * math.log10(2.0**-16), abs=0.2)
+    assert set(np.unique(quantized)) <= {-1, 0, 1}
+    # A -100 dBFS tone (under 1 LSB) survives dithering and is not turned into a square wave.
+    t = np.arange(48000 * 4) / 48000
+    tone = np.stack([1e-5 * np.sin(2 * np.pi * 1000 * t)] * 2).astype(np.float32)
+    out = to_float(tpdf_quantize(tone, bits=16, seed=4), bits=16)[0].astype(np.float64)
+    spectrum = np.abs(np.fft.rfft(out * np.hanning(out.size))) ** 2
+    freqs = np.fft.rfftfreq(out.size, 1 / 48000)
+    fundamental = spectrum[np.argmin(np.abs(freqs - 1000))]
+    third = spectrum[np.argmin(np.abs(freqs - 3000))]
+    assert 10 * math.log10(fundamental / third) > 20
+
+
+def test_cd_master_is_dithered(tmp_path: Path) -> None:
+    # A song with a silent passage: in the 16-bit file the passage holds the dither noise.
+    x = song(10.0, lufs=-18.0)
+    x[:, 4 * 48000 : 6 * 48000] = 0.0
+    mix = write(tmp_path / "mix.wav", x)
+    master(mix, MasterSettings(deliverables=("cd",)), out_dir=tmp_path / "out")
+    data, rate = sf.read(str(tmp_path / "out" / "master-cd.wav"), dtype="int16", always_2d=True)
+    assert rate == 44100
+    quiet = data[int(4.3 * rate) : int(5.7 * rate)].astype(np.float64) / 32768.0
+    rms_db = 10 * math.log10(float(np.mean(quiet**2)))
+    assert rms_db == pytest.approx(-96.3, abs=1.0)
+
+
+def test_cd_master_from_48k_is_alias_free(tmp_path: Path) -> None:
+    rate = 48000
+    t = np.arange(10 * rate) / rate
+    # A 1 kHz tone and a 23 kHz tone (above the CD's 22.05 kHz Nyquist), mastered for broadcast.
+    x = 0.25 * np.sin(2 * np.pi * 1000.0 * t) + 0.25 * np.sin(2 * np.pi * 23000.0 * t)
+    mix = write(tmp_path / "mix.wav", np.stack([x, x]).astype(np.float32))
+    master(mix, MasterSettings(target="broadcast", target_lufs=-23.0, deliverables=("master", "cd")), out_dir=tmp_path / "out")
+    master48, _ = read(tmp_path / "out" / "master.wav")
+    cd, cd_rate = read(tmp_path / "out" / "master-cd.wav")
+    assert cd_rate == 44100
+
+    def level_db(samples: np.ndarray, sample_rate: int, freq: float) -> float:
+        mono = samples[0].astype(np.float64)
+        window = np.hanning(mono.size)
+        spectrum = np.abs(np.fft.rfft(mono * window)) / (window.sum() / 2)
+        freqs = np.fft.rfftfreq(mono.size, 1 / sample_rate)
+        near = np.abs(freqs - freq) < 5.0
+        return 20 * math.log10(float(spectrum[near].max()) + 1e-20)
+
+    tone_db = level_db(master48, 48000, 23000.0)
+    assert tone_db > -40.0  # the tone is in the 48 kHz master
+    folded = 44100 - 23000.0  # where an alias would land: 21.1 kHz
+    assert level_db(cd, 44100, folded) < -100.0
+    assert level_db(cd, 44100, 1000.0) == pytest.approx(level_db(master48, 48000, 1000.0), abs=0.1)
