@@ -95,7 +95,7 @@ def integrated_loudness(samples: npt.NDArray[np.floating], sample_rate: int) -> 
         ``None`` for silence or audio shorter than one 400 ms gating block.
     """
     array = _samples(samples, sample_rate)
-    meter = LoudnessMeter(sample_rate, array.shape[0], true_peak=False, spectrum=False)
+    meter = LoudnessMeter._loudness_only(sample_rate, array.shape[0])
     meter.process(array)
     return meter.integrated_lufs()
 

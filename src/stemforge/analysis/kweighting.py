@@ -8,8 +8,8 @@ bilinear transform from the analogue prototypes whose parameters reproduce those
 (the approach of libebur128 and pyloudnorm); at 48 kHz the derived coefficients equal the
 tables to within 1e-12.
 
-The filter runs as second-order sections (``scipy.signal.sosfilt``) in float64: the RLB
-poles sit very close to the unit circle and float32 state would lose the bass.
+The filter runs as second-order sections (``scipy.signal.sosfilt``); see ``meter`` for the
+precision it runs at.
 """
 
 from __future__ import annotations

@@ -10,6 +10,12 @@ at once, and memory stays bounded: a few numbers per 100 ms, whatever the length
 
 ``result()`` may be called at any time (a live meter); it measures the partial internal
 block on a copy of the state and leaves the meter able to go on.
+
+Precision: the K-weighting filter runs in float32 up to 96 kHz and in float64 above, where
+its poles sit closer to the unit circle; squares are summed in float64. Against an all-float64
+filter the loudness differs by less than 0.002 LU on music and at most 0.007 LU on a
+pathological input (a 40 Hz tone 34 dB under a 0.5 DC offset), and filtering is three
+times faster, which is what lets integrated loudness alone run well ahead of pyloudnorm.
 """
 
 from __future__ import annotations
@@ -30,6 +36,8 @@ from stemforge.errors import AnalysisError, UsageError
 
 #: Sub-blocks (100 ms) per second: the gating hop of BS.1770-4 (75 % overlap of 400 ms).
 SUB_BLOCKS_PER_SECOND = 10
+#: Highest sample rate (Hz) whose K-weighting runs in float32 (float64 above).
+FLOAT32_FILTER_MAX_RATE = 96_000
 
 
 def _db(value: float) -> float:
@@ -74,13 +82,16 @@ class LoudnessMeter:
         true_peak: bool = True,
         spectrum: bool = True,
     ) -> None:
-        self._sos = k_weighting_sos(sample_rate)  # validates sample_rate
+        sos = k_weighting_sos(sample_rate)  # validates sample_rate
         self.sample_rate = int(sample_rate)
+        self._filter_dtype = np.float32 if self.sample_rate <= FLOAT32_FILTER_MAX_RATE else np.float64
+        self._sos = sos.astype(self._filter_dtype)
         self._weights = channel_weights(channels)  # validates channels
         self.channels = int(channels)
         self.path = path
         self._measure_true_peak = true_peak
         self._measure_spectrum = spectrum
+        self._measure_levels = True
         self._chunk = self.sample_rate
         self._sub_starts = (np.arange(SUB_BLOCKS_PER_SECOND, dtype=np.int64) * self.sample_rate) // SUB_BLOCKS_PER_SECOND
         self.reset()
@@ -89,7 +100,7 @@ class LoudnessMeter:
     def reset(self) -> None:
         """Forget everything measured so far."""
         self.frames = 0
-        self._zi = np.zeros((self._sos.shape[0], self.channels, 2))
+        self._zi = np.zeros((self._sos.shape[0], self.channels, 2), self._filter_dtype)
         self._sums: list[npt.NDArray[np.float64]] = []
         self._sub_frames: list[npt.NDArray[np.int64]] = []
         self._pending: list[npt.NDArray[np.float32]] = []
@@ -138,6 +149,13 @@ class LoudnessMeter:
         meter._finish()
         return meter._report()
 
+    @classmethod
+    def _loudness_only(cls, sample_rate: int, channels: int) -> LoudnessMeter:
+        """A meter for :meth:`integrated_lufs` alone: no true peak, spectrum or sample statistics."""
+        meter = cls(sample_rate, channels, true_peak=False, spectrum=False)
+        meter._measure_levels = False
+        return meter
+
     def integrated_lufs(self) -> float | None:
         """Integrated loudness of everything fed so far, without the rest of the report."""
         meter = self._copy()
@@ -171,17 +189,16 @@ class LoudnessMeter:
     def _consume(self, chunk: npt.NDArray[np.float32]) -> None:
         """Measure one internal block: a full second, or the shorter last one."""
         frames = chunk.shape[1]
-        wide = chunk.astype(np.float64)
-        weighted, self._zi = scipy.signal.sosfilt(self._sos, wide, axis=1, zi=self._zi)
+        weighted, self._zi = scipy.signal.sosfilt(self._sos, chunk.astype(self._filter_dtype, copy=False), axis=1, zi=self._zi)
         starts = self._sub_starts[self._sub_starts < frames]
         ends = np.append(self._sub_starts[1:], self._chunk)[: starts.size]
         complete = int(np.count_nonzero(ends <= frames))
         if complete:
-            squares = weighted[:, : ends[complete - 1]]
-            squares *= squares
+            squares = np.square(weighted[:, : ends[complete - 1]], dtype=np.float64)
             self._sums.append(np.add.reduceat(squares, starts[:complete], axis=1))
             self._sub_frames.append((ends - starts)[:complete])
-        self._levels.process(chunk, wide, starts)
+        if self._measure_levels:
+            self._levels.process(chunk, chunk.astype(np.float64), starts)
         if self._true_peak is not None:
             self._true_peak.process(chunk)
         if self._spectrum is not None:
@@ -275,4 +292,4 @@ class LoudnessMeter:
         )
 
 
-__all__ = ["SUB_BLOCKS_PER_SECOND", "LoudnessMeter"]
+__all__ = ["FLOAT32_FILTER_MAX_RATE", "SUB_BLOCKS_PER_SECOND", "LoudnessMeter"]

@@ -1,0 +1,223 @@
+"""Benchmark of the loudness engine (issue 3, "Performance").
+
+On a 4-minute stereo 48 kHz music-like file (seeded, written to ``bench/out/analysis/``
+and reused), times side by side, best of 3 after a warm-up:
+
+(a) stemforge's full report, ``analyze(buffer)``: M, S, I, LRA, true peak, levels, spectrum;
+(a2) the same from the file, ``analyze_file`` (decoding included);
+(b) pyebur128 (libebur128) with I + LRA + true peak, fed the interleaved samples at once;
+(c) stemforge ``integrated_loudness`` alone;
+(d) pyloudnorm ``Meter.integrated_loudness``;
+(e) ffmpeg ``ebur128=peak=true`` on the file (process start and decoding included).
+
+Then records the peak RSS of ``analyze_file`` in a fresh process on a 4-minute and a
+2-hour file (the 4-minute music tiled 30 times, written block by block), to show that
+memory does not grow with length. Writes the ``## Analysis (issue 3)`` section of
+``bench/RESULTS.md``.
+
+Run ``.venv/bin/python bench/bench_analysis.py`` (``--quick``: 30-second file, no 2-hour
+file, RESULTS.md untouched).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+sys.path.insert(0, str(ROOT / "tests"))  # the seeded music-like generator of the tests
+
+from analysis.music import music_like  # noqa: E402
+
+from stemforge.analysis import analyze, analyze_file, integrated_loudness  # noqa: E402
+from stemforge.audio import AtomicWriter, AudioBuffer, read, write  # noqa: E402
+
+OUT = BENCH / "out" / "analysis"
+RESULTS = BENCH / "RESULTS.md"
+SECTION = "## Analysis (issue 3)"
+SAMPLE_RATE = 48000
+
+_RSS_CHILD = """
+import resource, sys, time
+from stemforge.analysis import analyze_file
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+started = time.perf_counter()
+report = analyze_file(sys.argv[1])
+seconds = time.perf_counter() - started
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(before, after, seconds, report.duration_s, report.integrated_lufs)
+"""
+
+
+def best_of(function: Callable[[], object], runs: int) -> float:
+    function()  # warm-up: page cache, imports, FFT plans
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def music_file(seconds: float) -> Path:
+    path = OUT / f"music-{int(seconds)}s.wav"
+    if not path.exists():
+        OUT.mkdir(parents=True, exist_ok=True)
+        write(path, music_like(seconds, sample_rate=SAMPLE_RATE), fmt="wav24")
+    return path
+
+
+def long_file(source: Path, repeats: int) -> Path:
+    """``source`` tiled ``repeats`` times, written block by block (bounded memory)."""
+    path = OUT / f"long-{repeats}x-{source.stem}.wav"
+    if not path.exists():
+        buffer = read(source)
+        with AtomicWriter(path, sample_rate=buffer.sample_rate, channels=buffer.channels, fmt="wav24") as writer:
+            for _ in range(repeats):
+                writer.write(buffer.samples)
+    return path
+
+
+def peak_rss(path: Path) -> tuple[float, float, float, float]:
+    """Peak RSS (MiB) after imports and after ``analyze_file``, analysis seconds, audio seconds."""
+    result = subprocess.run([sys.executable, "-c", _RSS_CHILD, str(path)], check=True, capture_output=True, text=True)
+    before_kib, after_kib, seconds, duration_s, _ = result.stdout.split()
+    return int(before_kib) / 1024, int(after_kib) / 1024, float(seconds), float(duration_s)
+
+
+def pyebur128_full(interleaved: np.ndarray, channels: int) -> tuple[float, float, float]:
+    import pyebur128 as pe
+
+    mode = pe.MeasurementMode.MODE_I | pe.MeasurementMode.MODE_LRA | pe.MeasurementMode.MODE_TRUE_PEAK
+    state = pe.R128State(channels, SAMPLE_RATE, mode)
+    state.add_frames(interleaved, interleaved.size // channels)
+    true_peak = max(pe.get_true_peak(state, channel) for channel in range(channels))
+    return pe.get_loudness_global(state), pe.get_loudness_range(state), true_peak
+
+
+def ffmpeg_ebur128(path: Path) -> None:
+    subprocess.run(
+        ["ffmpeg", "-hide_banner", "-nostats", "-nostdin", "-i", str(path), "-af", "ebur128=peak=true", "-f", "null", "-"],
+        check=True,
+        capture_output=True,
+    )
+
+
+def machine() -> str:
+    model = platform.processor() or "unknown CPU"
+    if Path("/proc/cpuinfo").exists():
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    return f"{os.cpu_count()} × {model}, Python {platform.python_version()}"
+
+
+def write_section(text: str) -> None:
+    """Replace (or append) this benchmark's section of the shared RESULTS.md, atomically."""
+    old = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
+    lines = old.splitlines(keepends=True)
+    start = next((i for i, line in enumerate(lines) if line.rstrip() == SECTION), None)
+    if start is None:
+        new = old.rstrip("\n") + "\n\n" + text
+    else:
+        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+        rest = "".join(lines[end:])
+        new = "".join(lines[:start]) + text + ("\n" + rest if rest else "")
+    temp = RESULTS.with_name(f".{RESULTS.name}.tmp-{os.getpid()}")
+    temp.write_text(new)
+    os.replace(temp, RESULTS)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="30-second file, 1 run each, no 2-hour file, RESULTS.md untouched")
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args(argv)
+    seconds = 30.0 if args.quick else 240.0
+    runs = 1 if args.quick else args.runs
+
+    path = music_file(seconds)
+    buffer = read(path)
+    samples = buffer.samples
+    interleaved = np.ascontiguousarray(samples.T).ravel()
+    frames_first = np.ascontiguousarray(samples.T, dtype=np.float64)
+    print(f"{path.name}: {buffer.duration_s:.0f} s, {buffer.channels} ch, {buffer.sample_rate} Hz", flush=True)
+
+    import pyloudnorm
+
+    meter = pyloudnorm.Meter(SAMPLE_RATE)
+    times: dict[str, float] = {}
+    times["full"] = best_of(lambda: analyze(AudioBuffer(samples, SAMPLE_RATE)), runs)
+    times["full_file"] = best_of(lambda: analyze_file(path), runs)
+    times["pyebur128"] = best_of(lambda: pyebur128_full(interleaved, buffer.channels), runs)
+    times["integrated"] = best_of(lambda: integrated_loudness(samples, SAMPLE_RATE), runs)
+    times["pyloudnorm"] = best_of(lambda: meter.integrated_loudness(frames_first), runs)
+    has_ffmpeg = shutil.which("ffmpeg") is not None
+    if has_ffmpeg:
+        times["ffmpeg"] = best_of(lambda: ffmpeg_ebur128(path), runs)
+    for name, value in times.items():
+        print(f"{name:12s} {value:7.3f} s", flush=True)
+
+    ours = analyze(AudioBuffer(samples, SAMPLE_RATE))
+    theirs = pyebur128_full(interleaved, buffer.channels)
+    pyloudnorm_lufs = meter.integrated_loudness(frames_first)
+    print(f"values: ours I={ours.integrated_lufs:.3f} LRA={ours.loudness_range_lu:.2f} TP={ours.true_peak_dbtp:.2f}; "
+          f"pyebur128 I={theirs[0]:.3f} LRA={theirs[1]:.2f} TP={20 * np.log10(theirs[2]):.2f}; pyloudnorm I={pyloudnorm_lufs:.3f}")
+
+    if args.quick:
+        return 0
+    memory = {"4 min": peak_rss(path)}
+    memory["2 h"] = peak_rss(long_file(path, 30))
+    for name, (before, after, took, duration) in memory.items():
+        print(f"RSS {name}: {before:.0f} MiB after imports, {after:.0f} MiB peak ({took:.1f} s for {duration / 60:.0f} min)", flush=True)
+
+    speed = buffer.duration_s / times["full"]
+    lines = [
+        SECTION,
+        "",
+        f"`bench/bench_analysis.py` on a {buffer.duration_s / 60:.0f}-minute stereo 48 kHz music-like file "
+        f"(seeded; best of {runs}); {machine()}.",
+        "",
+        "| task | time | ratio |",
+        "| --- | ---: | ---: |",
+        f"| stemforge full report, in memory (M, S, I, LRA, true peak, levels, spectrum) | {times['full']:.3f} s | {speed:.0f}× real time |",
+        f"| stemforge full report from the file (`analyze_file`, decoding included) | {times['full_file']:.3f} s | |",
+        f"| pyebur128 I + LRA + true peak | {times['pyebur128']:.3f} s | stemforge full report is **{times['pyebur128'] / times['full']:.1f}× faster** |",
+        f"| stemforge integrated loudness alone | {times['integrated']:.3f} s | |",
+        f"| pyloudnorm integrated loudness | {times['pyloudnorm']:.3f} s | stemforge is **{times['pyloudnorm'] / times['integrated']:.1f}× faster** (needed ≥ 3×) |",
+    ]
+    if has_ffmpeg:
+        lines.append(f"| ffmpeg `ebur128=peak=true` (process, decoding included) | {times['ffmpeg']:.3f} s | stemforge from the file is {times['ffmpeg'] / times['full_file']:.1f}× faster |")
+    lines += [
+        "",
+        f"Readings on this file: stemforge I {ours.integrated_lufs:.2f} LUFS, LRA {ours.loudness_range_lu:.1f} LU, "
+        f"TP {ours.true_peak_dbtp:.2f} dBTP; pyebur128 I {theirs[0]:.2f}, LRA {theirs[1]:.1f}, TP {20 * np.log10(theirs[2]):.2f}; "
+        f"pyloudnorm I {pyloudnorm_lufs:.2f}.",
+        "",
+        "Peak RSS of `analyze_file` in a fresh process (streaming; memory must not grow with length):",
+        "",
+        "| file | after imports | peak | analysis time |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    for name, (before, after, took, _duration) in memory.items():
+        lines.append(f"| {name} | {before:.0f} MiB | {after:.0f} MiB | {took:.1f} s |")
+    growth = memory["2 h"][1] - memory["4 min"][1]
+    lines += ["", f"2 hours use {growth:+.0f} MiB more than 4 minutes (30× the audio).", ""]
+    write_section("\n".join(lines))
+    print(f"wrote the '{SECTION}' section of {RESULTS}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
