@@ -37,7 +37,7 @@ def _kick(rng: np.random.Generator, sample_rate: int, *, beater: float) -> Mono:
     frames = int(0.6 * sample_rate)
     t = np.arange(frames) / sample_rate
     freq_hz = 47.0 + 120.0 * np.exp(-t / 0.025) * rng.uniform(0.95, 1.05)
-    body = sine(np.cumsum(freq_hz) / sample_rate) * exp_decay(frames, 0.22, sample_rate)
+    body = sine(np.cumsum(freq_hz) / sample_rate) * exp_decay(frames, 0.16, sample_rate)
     click = highpass(rng.standard_normal(frames).astype(np.float32), 1800.0, sample_rate)
     click *= exp_decay(frames, 0.0035, sample_rate)
     return soft_clip(body + beater * 0.6 * click, 1.5)
@@ -118,7 +118,7 @@ def _hp(cutoff_hz: float) -> Callable[[Mono, int], Mono]:
 
 
 def _kick_in_tone(x: Mono, sample_rate: int) -> Mono:
-    return (x + 0.8 * highpass(x, 2500.0, sample_rate)).astype(np.float32)
+    return (0.6 * highpass(x, 70.0, sample_rate) + 1.5 * highpass(x, 2500.0, sample_rate)).astype(np.float32)
 
 
 #: Microphone name → piece → pickup. Distances follow a typical pop kit set-up.
@@ -144,32 +144,25 @@ MICS: dict[str, dict[str, Pickup]] = {
         "crash": Pickup(0.12, 2.2),
     },
     "oh_l": {
-        "kick": Pickup(0.16, 3.9, _hp(50.0)),
+        "kick": Pickup(0.16, 3.9, _hp(150.0)),
         "snare": Pickup(0.42, 3.0),
         "hat": Pickup(0.5, 2.4),
         "hat_open": Pickup(0.5, 2.4),
         "crash": Pickup(0.8, 2.0),
     },
     "oh_r": {
-        "kick": Pickup(0.16, 3.6, _hp(50.0)),
+        "kick": Pickup(0.16, 3.6, _hp(150.0)),
         "snare": Pickup(0.46, 2.7),
         "hat": Pickup(0.22, 3.5, _lp(9000.0)),
         "hat_open": Pickup(0.22, 3.5, _lp(9000.0)),
         "crash": Pickup(0.5, 3.2, _lp(10000.0)),
     },
-    "room_l": {
-        "kick": Pickup(0.45, 11.0, _lp(3000.0)),
+    "room": {
+        "kick": Pickup(0.25, 11.0, _lp(3000.0)),
         "snare": Pickup(0.55, 10.0, _lp(6000.0)),
         "hat": Pickup(0.12, 10.5, _lp(6000.0)),
         "hat_open": Pickup(0.14, 10.5, _lp(6000.0)),
         "crash": Pickup(0.3, 9.8, _lp(6000.0)),
-    },
-    "room_r": {
-        "kick": Pickup(0.45, 12.2, _lp(3000.0)),
-        "snare": Pickup(0.5, 11.4, _lp(6000.0)),
-        "hat": Pickup(0.1, 12.6, _lp(6000.0)),
-        "hat_open": Pickup(0.12, 12.6, _lp(6000.0)),
-        "crash": Pickup(0.34, 11.0, _lp(6000.0)),
     },
 }
 
@@ -211,14 +204,11 @@ class DrumKit:
         return out
 
     def room(self) -> Mono:
-        """The stereo room pair, ``(2, frames)``: late, dark, reverberant and squashed."""
+        """The room mic, ``(frames,)``: late, dark, reverberant and a little squashed."""
         rng = np.random.default_rng(self._room_rng_seed)
-        sides = []
-        for name in ("room_l", "room_r"):
-            dry = self.mic(name)
-            ir = reverb_ir(rng, self.sample_rate, decay_s=1.1, length_s=1.2, damping_hz=2500.0)
-            sides.append(soft_clip(0.6 * dry + 1.6 * convolve(dry, ir), 2.5))
-        return np.stack(sides)
+        dry = self.mic("room")
+        ir = reverb_ir(rng, self.sample_rate, decay_s=1.1, length_s=1.2, damping_hz=2500.0)
+        return soft_clip(highpass(dry + 0.5 * convolve(dry, ir), 60.0, self.sample_rate), 1.5)
 
 
 def tambourine(hits: Sequence[Hit], rng: np.random.Generator, *, sample_rate: int, frames: int) -> Mono:

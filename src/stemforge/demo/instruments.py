@@ -27,8 +27,10 @@ from stemforge.demo.synth import (
     place,
     pluck,
     reverb_ir,
+    runs,
     saw,
     sine,
+    smooth,
     soft_clip,
 )
 
@@ -48,8 +50,8 @@ def bass_di(notes: Sequence[Note], rng: np.random.Generator, *, sample_rate: int
 
 def bass_amp(di: Mono, *, sample_rate: int) -> Mono:
     """The same performance through a driven amp and a miked cabinet (a little later, darker)."""
-    driven = soft_clip(di / (np.max(np.abs(di)) + 1e-9), 2.5)
-    cabinet = lowpass(highpass(driven, 55.0, sample_rate), 2200.0, sample_rate, order=4)
+    driven = soft_clip(di / (np.max(np.abs(di)) + 1e-9), 3.0)
+    cabinet = lowpass(highpass(driven, 110.0, sample_rate), 2500.0, sample_rate, order=4)
     return delay(cabinet, round(0.0007 * sample_rate))
 
 
@@ -65,12 +67,12 @@ def rhodes(notes: Sequence[Note], *, sample_rate: int, frames: int) -> Mono:
     for note in notes:
         hold = int(note.duration_s * sample_rate)
         n = hold + int(release_s * sample_rate)
-        t = np.arange(n) / sample_rate
-        f = midi_to_hz(note.midi)
-        index = (0.5 + 2.0 * note.velocity) * np.exp(-t / 0.3)
+        t = np.arange(n, dtype=np.float32) / np.float32(sample_rate)
+        f = np.float32(midi_to_hz(note.midi))
+        index = np.float32(0.5 + 2.0 * note.velocity) * np.exp(-t / np.float32(0.3))
         carrier_cycles = f * t
-        tone = sine(carrier_cycles + index * sine(carrier_cycles) / (2.0 * np.pi))
-        tine = 0.12 * note.velocity * sine(7.02 * carrier_cycles) * exp_decay(n, 0.05, sample_rate)
+        tone = sine(carrier_cycles + index * sine(carrier_cycles) / np.float32(2.0 * np.pi))
+        tine = np.float32(0.12 * note.velocity) * sine(np.float32(7.02) * carrier_cycles) * exp_decay(n, 0.05, sample_rate)
         env = exp_decay(n, 1.6, sample_rate) * note_envelope(n, sample_rate, attack_s=0.003, hold_frames=hold, release_s=release_s)
         place(out, (tone + tine) * env, round(note.start_s * sample_rate), note.velocity)
     out = lowpass(out, 7000.0, sample_rate)
@@ -96,30 +98,54 @@ def guitar(notes: Sequence[Note], rng: np.random.Generator, *, sample_rate: int,
 
 
 def pad(notes: Sequence[Note], rng: np.random.Generator, *, sample_rate: int, frames: int) -> Mono:
-    """A warm detuned-saw pad: two voices a side, slow attack, low-passed and reverberant.
+    """A warm detuned-saw pad, low-passed and reverberant, playing legato chord to chord.
 
-    Notes with a velocity below 0.7 (the second verse) go through a darker filter.
+    Notes starting together form a chord; the chords' notes, lowest first, are handed to
+    four voices that glide from chord to chord (as a synth's voice allocation would), so
+    the oscillators run continuously and are computed once for the whole part. Chords
+    with a velocity below 0.7 (the second verse) sound through a darker filter.
 
     Returns
     -------
     np.ndarray, float32, shape (2, frames)
     """
-    buses = {True: np.zeros((2, frames), dtype=np.float32), False: np.zeros((2, frames), dtype=np.float32)}
-    release_s = 0.9
-    detune_cents = ((-9.0, 4.0), (7.0, -3.0))
+    chords: dict[float, list[Note]] = {}
     for note in notes:
-        hold = int(note.duration_s * sample_rate)
-        n = hold + int(release_s * sample_rate)
-        env = note_envelope(n, sample_rate, attack_s=0.35, hold_frames=hold, release_s=release_s)
-        voices = np.zeros((2, n), dtype=np.float32)
-        for side, cents in enumerate(detune_cents):
-            for c in cents:
-                inc = midi_to_hz(note.midi + c / 100.0) / sample_rate
-                voices[side] += saw(inc * np.arange(n) + rng.random(), inc)
-        place(buses[note.velocity >= 0.7], voices * env, round(note.start_s * sample_rate), 0.25)
-    dry = lowpass(buses[True], 2600.0, sample_rate) + lowpass(buses[False], 1100.0, sample_rate, order=4)
-    wet = [convolve(dry[k], reverb_ir(rng, sample_rate, decay_s=2.2, length_s=2.0, damping_hz=3000.0)) for k in (0, 1)]
-    return (dry + 0.8 * np.stack(wet)).astype(np.float32)
+        chords.setdefault(note.start_s, []).append(note)
+    voices = max((len(c) for c in chords.values()), default=0)
+    midi = np.zeros((voices, frames))
+    gate = np.zeros(frames)
+    bright = np.zeros(frames)
+    starts = sorted(chords)
+    for i, start_s in enumerate(starts):
+        chord = sorted(chords[start_s], key=lambda n: n.midi)
+        s = round(start_s * sample_rate)
+        e = min(frames, s + round(chord[0].duration_s * sample_rate))
+        held = frames if i + 1 == len(starts) else round(starts[i + 1] * sample_rate)
+        for k in range(voices):
+            midi[k, s:held] = chord[min(k, len(chord) - 1)].midi
+        if i == 0:
+            midi[:, :s] = midi[:, s : s + 1]
+        gate[s:e] = chord[0].velocity
+        bright[s:e] = 1.0 if chord[0].velocity >= 0.7 else 0.0
+    level = smooth(gate, 0.3, sample_rate)
+    bright = smooth(bright, 0.5, sample_rate)
+    out = np.zeros((2, frames), dtype=np.float32)
+    for a, b in runs(level > 1e-4):
+        for k in range(voices):
+            glide = smooth(midi[k, a:b], 0.012, sample_rate)
+            inc_centre = np.exp2(((glide - 69.0) / 12.0).astype(np.float32)) * np.float32(440.0 / sample_rate)
+            for side, cents in enumerate((-8.0 + 2.0 * k, 7.0 - 1.5 * k)):
+                inc = inc_centre * np.float32(2.0 ** (cents / 1200.0))
+                out[side, a:b] += saw(np.cumsum(inc, dtype=np.float64) + rng.random(), inc)
+        out[:, a:b] *= (0.25 * level[a:b]).astype(np.float32)
+    dry = lowpass(out, 2600.0, sample_rate)
+    for a, b in runs(bright < 0.999):  # cross-fade to the darker filter where asked
+        fade = bright[a:b].astype(np.float32)
+        dry[:, a:b] = fade * dry[:, a:b] + (1.0 - fade) * lowpass(out[:, a:b], 1100.0, sample_rate, order=4)
+    for k in (0, 1):
+        dry[k] += 0.8 * convolve(dry[k], reverb_ir(rng, sample_rate, decay_s=2.0, length_s=1.6, damping_hz=3000.0))
+    return dry
 
 
 def lead_synth(notes: Sequence[Note], rng: np.random.Generator, *, sample_rate: int, frames: int, beat_s: float) -> Mono:
@@ -189,7 +215,7 @@ def riser_fx(arrangement: Arrangement, rng: np.random.Generator, *, sample_rate:
         boom = sine(np.cumsum(32.0 + 40.0 * np.exp(-t / 0.08)) / sample_rate) * exp_decay(m, 0.45, sample_rate)
         for side in (0, 1):
             wash = lowpass(rng.standard_normal(m).astype(np.float32), 4000.0, sample_rate) * exp_decay(m, 0.5, sample_rate)
-            place(out[side], 0.9 * boom + 0.35 * wash, round(riser.end_s * sample_rate) - start_frame)
+            place(out[side], 0.5 * boom + 0.35 * wash, round(riser.end_s * sample_rate) - start_frame)
     return out, start_frame
 
 

@@ -179,7 +179,7 @@ def keys_notes(arrangement: Arrangement, rng: np.random.Generator) -> tuple[Note
         for beat_pos, length, velocity in rhythm:
             for k, midi in enumerate(keys_voicing(bar.chord)):
                 start, vel = _humanize(rng, bar.start_s + beat_pos * beat + 0.004 * k, velocity, timing_sd_s=0.004)
-                out.append(Note(start, length * beat, float(midi), vel * (0.8 if k == 0 else 1.0)))
+                out.append(Note(start, length * beat, float(midi), vel * (0.6 if k == 0 else 1.0)))
     return tuple(out)
 
 
@@ -191,7 +191,7 @@ def pad_notes(arrangement: Arrangement) -> tuple[Note, ...]:
             continue
         length = arrangement.bar_s + (arrangement.tail_s * 0.6 if bar.is_last_in_song else 0.15)
         velocity = 0.55 if bar.kind == "verse" else 0.8
-        notes = (midi_in_range(bar.chord.root, 45), *(midi_in_range(pc, 57) for pc in bar.chord.pitch_classes))
+        notes = (*(midi_in_range(pc, 57) for pc in bar.chord.pitch_classes), midi_in_range(bar.chord.root, 69))
         out += [Note(bar.start_s, length, float(m), velocity) for m in notes]
     return tuple(out)
 

@@ -45,19 +45,45 @@ def _butter(order: int, cutoff_hz: float | tuple[float, float], kind: str, sampl
     return np.asarray(signal.butter(order, wn, btype=kind, output="sos"), dtype=np.float64)
 
 
+#: A floor far below 24-bit resolution, added to what IIR filters see (see :func:`no_subnormals`).
+FLOOR = 1e-18
+
+
+def no_subnormals(x: Mono | Float64) -> Float64:
+    """A float64 copy of ``x`` with a pulse train of :data:`FLOOR` added.
+
+    After a sound ends, a recursive filter's state decays into subnormal numbers, where
+    rounding can trap it in a limit cycle; arithmetic on subnormals is ~30 times slower,
+    so a filter over a track with long silences would crawl. A pulse every 4 samples
+    carries energy at DC, fs/4 and fs/2, so low-, band- and high-pass states all stay
+    normal; at 1e-18 (−360 dBFS) it vanishes in any file.
+    """
+    out = np.array(x, dtype=np.float64)
+    out[..., ::4] += FLOOR
+    return out
+
+
+def _sosfilt(sos: Float64, x: Mono | Float64) -> Mono:
+    # scipy's fast path needs float64 like the coefficients (which keeps low cut-offs
+    # stable), and filtering row by row is several times faster than along axis -1.
+    if x.ndim == 2:
+        return np.stack([_sosfilt(sos, row) for row in x])
+    return signal.sosfilt(sos, no_subnormals(x)).astype(np.float32)
+
+
 def lowpass(x: Mono, cutoff_hz: float, sample_rate: int, *, order: int = 2) -> Mono:
     """Butterworth low-pass along the last axis."""
-    return signal.sosfilt(_butter(order, float(cutoff_hz), "lowpass", sample_rate), x).astype(np.float32)
+    return _sosfilt(_butter(order, float(cutoff_hz), "lowpass", sample_rate), x)
 
 
 def highpass(x: Mono, cutoff_hz: float, sample_rate: int, *, order: int = 2) -> Mono:
     """Butterworth high-pass along the last axis."""
-    return signal.sosfilt(_butter(order, float(cutoff_hz), "highpass", sample_rate), x).astype(np.float32)
+    return _sosfilt(_butter(order, float(cutoff_hz), "highpass", sample_rate), x)
 
 
 def bandpass(x: Mono, low_hz: float, high_hz: float, sample_rate: int, *, order: int = 2) -> Mono:
     """Butterworth band-pass along the last axis."""
-    return signal.sosfilt(_butter(order, (float(low_hz), float(high_hz)), "bandpass", sample_rate), x).astype(np.float32)
+    return _sosfilt(_butter(order, (float(low_hz), float(high_hz)), "bandpass", sample_rate), x)
 
 
 def resonator_sos(freq_hz: float, bandwidth_hz: float, sample_rate: int) -> Float64:
@@ -86,12 +112,15 @@ def note_envelope(frames: int, sample_rate: int, *, attack_s: float, hold_frames
     return env
 
 
-def sine(phase_cycles: Float64) -> Mono:
-    """``sin(2π·phase)`` computed in float32 after reducing the phase to one cycle."""
+def sine(phase_cycles: Float64 | Mono) -> Mono:
+    """``sin(2π·phase)``, computed in float32 after reducing the phase to one cycle.
+
+    A float32 phase is accurate enough for notes of a few seconds (and much faster).
+    """
     return np.sin(np.float32(2.0 * np.pi) * (phase_cycles % 1.0).astype(np.float32))
 
 
-def saw(phase_cycles: Float64, increment_cycles: float | Float64) -> Mono:
+def saw(phase_cycles: Float64 | Mono, increment_cycles: float | Float64) -> Mono:
     """A band-limited sawtooth from a running phase (in cycles), using PolyBLEP.
 
     The naive ramp ``2·frac(phase) − 1`` jumps once a cycle; the two samples around each
@@ -100,13 +129,12 @@ def saw(phase_cycles: Float64, increment_cycles: float | Float64) -> Mono:
     """
     frac = phase_cycles % 1.0
     out = (2.0 * frac - 1.0).astype(np.float32)
-    wraps = np.flatnonzero(np.diff(np.floor(phase_cycles))) + 1
-    inc = np.broadcast_to(np.asarray(increment_cycles, dtype=np.float64), phase_cycles.shape)
-    after = wraps
-    t = frac[after] / inc[after]
+    after = np.flatnonzero(frac[1:] < frac[:-1]) + 1
+    inc = np.asarray(increment_cycles, dtype=np.float64)
+    t = frac[after] / (inc[after] if inc.ndim else inc)
     out[after] -= (2.0 * t - t * t - 1.0).astype(np.float32)
-    before = wraps[wraps > 0] - 1
-    t = (frac[before] - 1.0) / inc[before]
+    before = after - 1
+    t = (frac[before] - 1.0) / (inc[before] if inc.ndim else inc)
     out[before] -= (t * t + 2.0 * t + 1.0).astype(np.float32)
     return out
 
@@ -197,13 +225,22 @@ def soft_clip(x: Mono, drive: float) -> Mono:
     return (np.tanh(drive * x) / drive).astype(np.float32)
 
 
+def runs(mask: npt.NDArray[np.bool_]) -> list[tuple[int, int]]:
+    """Half-open ``[start, end)`` index ranges where a 1-D boolean ``mask`` is true."""
+    edges = np.flatnonzero(mask[1:] != mask[:-1]) + 1
+    bounds = np.concatenate([[0] if mask[0] else [], edges, [mask.shape[0]] if mask[-1] else []]).astype(int)
+    return list(zip(bounds[::2].tolist(), bounds[1::2].tolist(), strict=True))
+
+
 def smooth(x: Float64 | Mono, time_constant_s: float, sample_rate: int) -> Float64:
     """One-pole low-pass smoothing of a control signal."""
     c = np.exp(-1.0 / (time_constant_s * sample_rate))
-    return np.asarray(signal.lfilter([1.0 - c], [1.0, -c], x, zi=[c * float(x[0])])[0], dtype=np.float64)
+    y = signal.lfilter([1.0 - c], [1.0, -c], no_subnormals(x), zi=[c * float(x[0])])[0]
+    return np.asarray(y, dtype=np.float64)
 
 
 __all__ = [
+    "FLOOR",
     "Mono",
     "bandpass",
     "convolve",
@@ -213,10 +250,12 @@ __all__ = [
     "highpass",
     "lowpass",
     "midi_to_hz",
+    "no_subnormals",
     "note_envelope",
     "place",
     "pluck",
     "resonator_sos",
+    "runs",
     "reverb_ir",
     "saw",
     "sine",

@@ -63,22 +63,22 @@ class TrackSpec:
 
 
 TRACKS: tuple[TrackSpec, ...] = (
-    TrackSpec(("01_KickIn.wav",), 1, SAMPLE_RATE, "PCM_24", -6.0, "drums"),
-    TrackSpec(("02_KickOut.wav",), 1, SAMPLE_RATE, "PCM_24", -8.0, "drums"),
-    TrackSpec(("03_SnareTop.wav",), 1, SAMPLE_RATE, "PCM_24", -6.0, "drums"),
-    TrackSpec(("04_HiHat.wav",), 1, SAMPLE_RATE, "PCM_24", -11.0, "drums"),
-    TrackSpec(("05_OH.wav",), 2, SAMPLE_RATE, "PCM_24", -9.0, "drums"),
-    TrackSpec(("06_Room.wav",), 2, SAMPLE_RATE, "PCM_24", -12.0, "drums"),
-    TrackSpec(("07_BassDI.wav",), 1, SAMPLE_RATE, "PCM_24", -7.0, "bass"),
-    TrackSpec(("08_BassAmp.wav",), 1, SAMPLE_RATE, "PCM_24", -9.0, "bass"),
-    TrackSpec(("10_Rhodes.wav",), 2, SAMPLE_RATE, "PCM_24", -10.0, "keys"),
-    TrackSpec(("12_GtrRhy.L.wav", "12_GtrRhy.R.wav"), 2, SAMPLE_RATE, "PCM_24", -11.0, "guitars"),
+    TrackSpec(("01_KickIn.wav",), 1, SAMPLE_RATE, "PCM_24", -9.0, "drums"),
+    TrackSpec(("02_KickOut.wav",), 1, SAMPLE_RATE, "PCM_24", -12.0, "drums"),
+    TrackSpec(("03_SnareTop.wav",), 1, SAMPLE_RATE, "PCM_24", -8.0, "drums"),
+    TrackSpec(("04_HiHat.wav",), 1, SAMPLE_RATE, "PCM_24", -12.0, "drums"),
+    TrackSpec(("05_OH.wav",), 2, SAMPLE_RATE, "PCM_24", -11.0, "drums"),
+    TrackSpec(("06_Room.wav",), 1, SAMPLE_RATE, "PCM_24", -12.0, "drums"),
+    TrackSpec(("07_BassDI.wav",), 1, SAMPLE_RATE, "PCM_24", -11.0, "bass"),
+    TrackSpec(("08_BassAmp.wav",), 1, SAMPLE_RATE, "PCM_24", -12.0, "bass"),
+    TrackSpec(("10_Rhodes.wav",), 2, SAMPLE_RATE, "PCM_24", -12.0, "keys"),
+    TrackSpec(("12_GtrRhy.L.wav", "12_GtrRhy.R.wav"), 2, SAMPLE_RATE, "PCM_24", -12.0, "guitars"),
     TrackSpec(("14_Pad.wav",), 2, PAD_SAMPLE_RATE, "PCM_24", -12.0, "synths"),
-    TrackSpec(("16_LeadSynth.wav",), 1, SAMPLE_RATE, "PCM_24", -10.0, "synths"),
-    TrackSpec(("18_LeadVox.wav",), 1, SAMPLE_RATE, "PCM_24", -5.0, "lead_vocals"),
-    TrackSpec(("20_BGV.wav",), 2, SAMPLE_RATE, "PCM_24", -10.0, "backing_vocals"),
+    TrackSpec(("16_LeadSynth.wav",), 1, SAMPLE_RATE, "PCM_24", -12.0, "synths"),
+    TrackSpec(("18_LeadVox.wav",), 1, SAMPLE_RATE, "PCM_24", -7.0, "lead_vocals"),
+    TrackSpec(("20_BGV.wav",), 2, SAMPLE_RATE, "PCM_24", -12.0, "backing_vocals"),
     TrackSpec(("22_Tamb.wav",), 1, SAMPLE_RATE, "PCM_16", -12.0, "percussion"),
-    TrackSpec(("24_RiserFX.wav",), 2, SAMPLE_RATE, "PCM_24", -8.0, "fx"),
+    TrackSpec(("24_RiserFX.wav",), 2, SAMPLE_RATE, "PCM_24", -10.0, "fx"),
 )
 
 _SPECS = {spec.files[0]: spec for spec in TRACKS}
@@ -107,7 +107,7 @@ def _synthesize(arrangement: Arrangement, seed: int) -> Iterator[tuple[TrackSpec
     yield _SPECS["03_SnareTop.wav"], kit.mic("snare_top")[None], None
     yield _SPECS["04_HiHat.wav"], kit.mic("hat")[None], None
     yield _SPECS["05_OH.wav"], _stereo(kit.mic("oh_l"), kit.mic("oh_r")), None
-    yield _SPECS["06_Room.wav"], kit.room(), None
+    yield _SPECS["06_Room.wav"], kit.room()[None], None
     del kit
     bass = instruments.bass_di(parts.bass_notes(arrangement, _rng(seed, "bass part")), _rng(seed, "bass"), sample_rate=rate, frames=frames)
     yield _SPECS["07_BassDI.wav"], bass[None], None

@@ -21,7 +21,19 @@ import numpy as np
 from scipy import signal
 
 from stemforge.demo.parts import Note
-from stemforge.demo.synth import Float64, Mono, bandpass, highpass, note_envelope, place, resonator_sos, smooth
+from stemforge.demo.synth import (
+    Float64,
+    Mono,
+    bandpass,
+    highpass,
+    no_subnormals,
+    note_envelope,
+    place,
+    resonator_sos,
+    runs,
+    smooth,
+    soft_clip,
+)
 
 #: Formant frequencies F1-F4 in Hz per vowel.
 FORMANTS_HZ: dict[str, tuple[float, float, float, float]] = {
@@ -71,84 +83,93 @@ def _vowel_sos(vowel: str, scale: float, sample_rate: int) -> Float64:
     return sos
 
 
-def _fill_gaps(x: Float64) -> Float64:
-    """Forward-fill NaNs (then back-fill any leading ones)."""
-    valid = ~np.isnan(x)
-    if not valid.any():
-        return np.zeros_like(x)
-    index = np.where(valid, np.arange(x.shape[0]), 0)
-    np.maximum.accumulate(index, out=index)
-    out = x[index]
-    out[: np.argmax(valid)] = x[np.argmax(valid)]
+def _phrases(notes: Sequence[Note], *, gap_s: float) -> list[list[Note]]:
+    """Split a part where the singer stops for longer than ``gap_s``."""
+    out: list[list[Note]] = []
+    end_s = -np.inf
+    for note in sorted(notes, key=lambda n: n.start_s):
+        if note.start_s - end_s > gap_s or not out:
+            out.append([])
+        out[-1].append(note)
+        end_s = max(end_s, note.start_s + note.duration_s)
     return out
-
-
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    """Half-open ``[start, end)`` runs where ``mask`` is true."""
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(np.int8), [0]])))
-    return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
 
 
 def _glottal_flow(phase_cycles: Float64, *, rise: float = 0.4, fall: float = 0.16) -> Mono:
     """Rosenberg's trigonometric glottal pulse, one period per cycle of the phase."""
     frac = (phase_cycles % 1.0).astype(np.float32)
-    opening = 0.5 - 0.5 * np.cos(np.pi * frac / rise)
-    closing = np.cos(0.5 * np.pi * np.clip((frac - rise) / fall, 0.0, 1.0))
-    return np.where(frac < rise, opening, np.where(frac < rise + fall, closing, 0.0)).astype(np.float32)
+    opening = 0.5 - 0.5 * np.cos(np.float32(np.pi / rise) * frac)
+    closing = np.cos(np.float32(0.5 * np.pi / fall) * np.clip(frac - np.float32(rise), 0.0, fall))
+    return np.where(frac < rise, opening, closing).astype(np.float32)
+
+
+_RELEASE_S = 0.09
+
+
+def _sing_phrase(phrase: Sequence[Note], rng: np.random.Generator, singer: Singer, sample_rate: int, frames: int, offset: int) -> Mono:
+    """One phrase, ``frames`` long, whose first frame is frame ``offset`` of the track."""
+    midi = np.zeros(frames)
+    amplitude = np.zeros(frames, dtype=np.float32)
+    vibrato_depth = np.zeros(frames, dtype=np.float32)
+    scoop = np.zeros(frames, dtype=np.float32)
+    vowel_index = np.zeros(frames, dtype=np.int8)
+    for i, note in enumerate(phrase):
+        s = round(note.start_s * sample_rate) - offset
+        hold = round(note.duration_s * sample_rate)
+        e = min(frames, s + hold)
+        until = frames if i + 1 == len(phrase) else round(phrase[i + 1].start_s * sample_rate) - offset
+        lo = 0 if i == 0 else s  # pitch and vowel hold until the next syllable
+        midi[lo:until] = note.midi
+        vowel_index[lo:until] = _VOWELS.index(note.vowel or "a")
+        n = min(frames - s, hold + int(_RELEASE_S * sample_rate))
+        env = note_envelope(n, sample_rate, attack_s=0.035, hold_frames=hold, release_s=_RELEASE_S)
+        amplitude[s : s + n] = np.maximum(amplitude[s : s + n], note.velocity * env)
+        t = np.arange(e - s, dtype=np.float32) / np.float32(sample_rate)
+        vibrato_depth[s:e] = singer.vibrato_semitones * np.clip((t - 0.22) / 0.35, 0.0, 1.0)
+        scoop[s:e] = -0.7 * np.exp(-t / np.float32(0.045))
+    # Pitch: portamento between notes, scoop, vibrato and a slow wander of a few cents.
+    midi = smooth(midi, 0.025, sample_rate)
+    t = np.arange(frames) / sample_rate
+    wander_points = rng.normal(0.0, 0.07, int(frames / sample_rate * 8) + 2)
+    wander = np.interp(t, np.linspace(0.0, t[-1], wander_points.shape[0]), wander_points)
+    vibrato = smooth(vibrato_depth, 0.08, sample_rate) * np.sin(2.0 * np.pi * singer.vibrato_hz * t + rng.uniform(0, 2 * np.pi))
+    f0_hz = 440.0 * 2.0 ** ((midi + scoop + vibrato + wander - 69.0) / 12.0)
+    flow = _glottal_flow(np.cumsum(f0_hz / sample_rate))
+    source = np.diff(flow, prepend=flow[:1]) * np.float32(300.0 / np.mean(f0_hz))
+    aspiration = highpass(rng.standard_normal(frames).astype(np.float32), 1500.0, sample_rate) * (0.3 + flow)
+    excitation = no_subnormals((source + singer.breathiness * 0.05 * aspiration) * amplitude)
+    # Formants: each vowel's resonators over the spans where it sounds, cross-faded.
+    pre_roll = int(0.03 * sample_rate)
+    out = np.zeros(frames, dtype=np.float32)
+    for k, vowel in enumerate(_VOWELS):
+        present = vowel_index == k
+        if not present.any():
+            continue
+        weight = smooth(present.astype(np.float64), 0.02, sample_rate)
+        sos = _vowel_sos(vowel, singer.formant_scale, sample_rate)
+        for a, b in runs(weight > 1e-3):
+            a0 = max(0, a - pre_roll)
+            y = signal.sosfilt(sos, excitation[a0:b])
+            out[a:b] += (weight[a:b] * y[a - a0 :]).astype(np.float32)
+    return out
 
 
 def sing(notes: Sequence[Note], rng: np.random.Generator, *, singer: Singer, sample_rate: int, frames: int) -> Mono:
     """Render a sung part, mono float32 ``(frames,)``, peaking near 1.
 
     Each note is one syllable: its vowel sounds for the note's length, its consonant (if
-    any) just before it.
+    any) just before it. Phrases (notes separated by less than a quarter second) are
+    synthesized one at a time, so silence between them costs nothing.
     """
-    midi = np.full(frames, np.nan)
-    amplitude = np.zeros(frames, dtype=np.float32)
-    vibrato_depth = np.zeros(frames, dtype=np.float32)
-    scoop = np.zeros(frames, dtype=np.float32)
-    vowel_index = np.full(frames, np.nan)
-    release_s = 0.09
-    for note in notes:
-        s = round(note.start_s * sample_rate)
-        hold = round(note.duration_s * sample_rate)
-        e = min(frames, s + hold)
-        if e <= s:
-            continue
-        midi[s:e] = note.midi
-        vowel_index[s:e] = _VOWELS.index(note.vowel or "a")
-        n = min(frames - s, hold + int(release_s * sample_rate))
-        env = note_envelope(n, sample_rate, attack_s=0.035, hold_frames=hold, release_s=release_s)
-        amplitude[s : s + n] = np.maximum(amplitude[s : s + n], note.velocity * env)
-        t = np.arange(e - s, dtype=np.float32) / sample_rate
-        vibrato_depth[s:e] = singer.vibrato_semitones * np.clip((t - 0.22) / 0.35, 0.0, 1.0)
-        scoop[s:e] = -0.7 * np.exp(-t / 0.045)
-    # Pitch: portamento between notes, scoop, vibrato and a slow wander of a few cents.
-    midi = smooth(_fill_gaps(midi), 0.025, sample_rate)
-    vibrato_depth = smooth(vibrato_depth, 0.08, sample_rate).astype(np.float32)
-    t = np.arange(frames) / sample_rate
-    wander_points = rng.normal(0.0, 0.07, int(frames / sample_rate * 8) + 2)
-    wander = np.interp(t, np.linspace(0.0, t[-1] if frames > 1 else 1.0, wander_points.shape[0]), wander_points)
-    vibrato = vibrato_depth * np.sin(2.0 * np.pi * singer.vibrato_hz * t + rng.uniform(0, 2 * np.pi))
-    f0_hz = 440.0 * 2.0 ** ((midi + scoop + vibrato + wander - 69.0) / 12.0)
-    phase = np.cumsum(f0_hz / sample_rate)
-    flow = _glottal_flow(phase)
-    source = np.diff(flow, prepend=flow[:1]) * np.float32(300.0 / np.mean(f0_hz))
-    aspiration = highpass(rng.standard_normal(frames).astype(np.float32), 1500.0, sample_rate) * (0.3 + flow)
-    excitation = (source + singer.breathiness * 0.05 * aspiration) * amplitude
-    # Formants: each vowel's resonators over the spans where it sounds, cross-faded.
-    held = _fill_gaps(vowel_index)
-    active = smooth((amplitude > 0).astype(np.float64), 0.03, sample_rate) > 1e-4
-    pre_roll = int(0.03 * sample_rate)
     voiced = np.zeros(frames, dtype=np.float32)
-    for k, vowel in enumerate(_VOWELS):
-        weight = smooth((held == k).astype(np.float64), 0.02, sample_rate)
-        sos = _vowel_sos(vowel, singer.formant_scale, sample_rate)
-        for a, b in _runs((weight > 1e-3) & active):
-            a0 = max(0, a - pre_roll)
-            y = signal.sosfilt(sos, excitation[a0:b])
-            voiced[a:b] += (weight[a:b] * y[a - a0 :]).astype(np.float32)
+    for phrase in _phrases(notes, gap_s=0.25):
+        a = max(0, round(phrase[0].start_s * sample_rate) - int(0.05 * sample_rate))
+        end_s = max(n.start_s + n.duration_s for n in phrase) + _RELEASE_S + 0.1
+        b = min(frames, round(end_s * sample_rate))
+        if b - a > 1:
+            voiced[a:b] += _sing_phrase(phrase, rng, singer, sample_rate, b - a, a)
     voiced /= np.max(np.abs(voiced)) + 1e-9
+    voiced = soft_clip(voiced, 2.0)  # sung into a compressor, as vocals are tracked
     return highpass(voiced + _consonants(notes, rng, sample_rate, frames), 90.0, sample_rate)
 
 
