@@ -1,12 +1,20 @@
 """An insert chain in use: effect specs turned into one streaming pedalboard instance.
 
-pedalboard re-prepares a plugin — and so clears its state — whenever it is handed a
-block longer than any before. Each chain is therefore primed once with one block of
-``PROCESS_FRAMES`` zeros and then always called with ``buffer_size=PROCESS_FRAMES`` and
-``reset=False``: every later call is cut into pieces no longer than the first, the state
-(filter memories, envelopes, reverb and delay buffers) is carried from block to block,
-and the output is the same for any block size. Priming with silence leaves the filters
-and buffers empty and only lets parameter smoothing settle, so it delays nothing.
+Two properties of pedalboard's plugins decide how a chain is driven:
+
+- a plugin is re-prepared — and its state cleared — whenever it is handed a block
+  longer than any before, so each chain is primed once with ``PROCESS_FRAMES`` zeros
+  (which leaves filters and buffers empty and only lets parameter smoothing settle);
+- JUCE's filters and envelope followers flush tiny state values to zero at the end of
+  every call (denormal protection), so where the calls split the stream changes the
+  output in its last bits.
+
+So a chain never passes the caller's blocks on: it collects input in a FIFO and calls
+pedalboard (``reset=False``, state carried) only on whole pieces of exactly
+``PROCESS_FRAMES`` frames, at the same stream positions whatever the block size. The
+output is therefore bit-identical for any block size, at the price of a latency of
+``PROCESS_FRAMES`` frames per non-empty chain, which the chain reports and the engine
+compensates like any plugin latency.
 """
 
 from __future__ import annotations
@@ -24,8 +32,10 @@ PROCESS_FRAMES = 8192
 
 
 def chain_latency_frames(specs: Sequence[EffectSpec], sample_rate: int) -> int:
-    """Total latency of a chain, in frames."""
-    return sum(s.latency_frames(sample_rate) for s in specs)
+    """Total latency of a chain, in frames: its effects' plus the fixed framing (0 when empty)."""
+    if not specs:
+        return 0
+    return PROCESS_FRAMES + sum(s.latency_frames(sample_rate) for s in specs)
 
 
 def chain_is_linear(specs: Sequence[EffectSpec]) -> bool:
@@ -59,9 +69,11 @@ class EffectChain:
         self.latency_frames = chain_latency_frames(self.specs, self.sample_rate)
         self.linear = chain_is_linear(self.specs)
         plugins = [p for s in self.specs for p in s.plugins(self.sample_rate)]
-        self._board: pedalboard.Pedalboard | None = pedalboard.Pedalboard(plugins) if plugins else None
+        self._board: pedalboard.Pedalboard | None = pedalboard.Pedalboard(plugins) if self.specs else None
         if self._board is not None:
             self._board.process(np.zeros((self.channels, PROCESS_FRAMES), np.float32), self.sample_rate, buffer_size=PROCESS_FRAMES, reset=False)
+        self._pending = np.zeros((self.channels, 0), np.float32)  # input not yet processed
+        self._ready = np.zeros((self.channels, PROCESS_FRAMES if self.specs else 0), np.float32)  # output not yet handed out
 
     @property
     def empty(self) -> bool:
@@ -69,11 +81,21 @@ class EffectChain:
         return self._board is None
 
     def process(self, block: Samples) -> Samples:
-        """Process the next block, shaped ``(channels, frames)``; state carries to the next call."""
+        """The next ``block.shape[1]`` frames of output (delayed by :attr:`latency_frames`).
+
+        ``block`` is shaped ``(channels, frames)``; state carries to the next call.
+        """
         if self._board is None or block.shape[1] == 0:
             return block
-        out = self._board.process(block, self.sample_rate, buffer_size=PROCESS_FRAMES, reset=False)
-        return np.asarray(out, dtype=np.float32)
+        n = block.shape[1]
+        pending = np.concatenate([self._pending, block], axis=1) if self._pending.shape[1] else block
+        whole = pending.shape[1] - pending.shape[1] % PROCESS_FRAMES
+        if whole:
+            done = np.asarray(self._board.process(pending[:, :whole], self.sample_rate, buffer_size=PROCESS_FRAMES, reset=False), dtype=np.float32)
+            self._ready = np.concatenate([self._ready, done], axis=1) if self._ready.shape[1] else done
+        self._pending = pending[:, whole:].copy()
+        out, self._ready = self._ready[:, :n], self._ready[:, n:]
+        return out
 
 
 __all__ = ["PROCESS_FRAMES", "EffectChain", "chain_is_linear", "chain_latency_frames", "chain_tail_gap_s"]

@@ -274,8 +274,9 @@ class _Trimmer:
 
     Frames before ``content_end`` are passed on at once. Past it, frames are held until
     they are known to belong to the render: the render ends after the last frame above
-    the tail threshold that is followed by ``gap`` frames below it (or at ``content_end +
-    tail_max``). The decision looks at samples in timeline order only, so it is the same
+    the tail threshold that is followed by ``gap`` frames below it; frames from
+    ``content_end + tail_max`` on are never looked at (the cap), and when the quiet
+    stretch cannot be confirmed inside the cap the tail is reported as capped. The decision looks at samples in timeline order only, so it is the same
     for any block size.
     """
 
@@ -321,10 +322,12 @@ class _Trimmer:
                 if frame - self.last_loud > self.gap or frame >= self.hard_end:
                     break
                 self.last_loud = frame
-            if self.position - self.last_loud > self.gap:
+            confirmed = self.last_loud + self.gap < self.hard_end  # the quiet stretch after it lies inside the cap
+            if confirmed and self.position - self.last_loud > self.gap:
                 self.done = True
             elif self.position >= self.hard_end:
-                self.done = self.capped = True
+                self.done = True
+                self.capped = not confirmed
         elif self.gap is None and self.position >= self.content_end:
             self.done = True
         self._held_stems.append(stems)
