@@ -11,19 +11,30 @@ from typing import Any
 
 import numpy as np
 import soundfile as sf
+from scipy import signal
 
 RATE = 48000
 
 
-def make_render_folder(folder: Path, *, frames: int = RATE * 2, seed: int = 3) -> Path:
-    """A render folder as `stemforge render` writes it: stems/, mix.wav, render.json."""
+def make_render_folder(folder: Path, *, frames: int = RATE * 2, seed: int = 3, keys: bool = False) -> Path:
+    """A render folder as `stemforge render` writes it: stems/, mix.wav, render.json.
+
+    Stems: drums, bass, lead_vocals, and with ``keys`` a keys stem (every NI Stems slot used).
+    """
     rng = np.random.default_rng(seed)
     t = np.arange(frames) / RATE
+    # Band-limited like music (lossy codecs drop the top octave of white noise).
+    hiss = signal.sosfilt(signal.butter(4, 9000, fs=RATE, output="sos"), rng.standard_normal((2, frames)), axis=1)
+    voice = signal.sosfilt(signal.butter(2, [200, 4000], btype="bandpass", fs=RATE, output="sos"),
+                           rng.standard_normal((2, frames)), axis=1)
     stems = {
-        "drums": ("drums", 0.2 * rng.standard_normal((2, frames)) * np.exp(-((t * 2) % 1.0) * 8)),
+        "drums": ("drums", 0.2 * hiss * np.exp(-((t * 2) % 1.0) * 8)),
         "bass": ("bass", np.vstack([0.3 * np.sin(2 * np.pi * 55 * t)] * 2)),
-        "lead_vocals": ("lead_vocals", 0.1 * rng.standard_normal((2, frames)) * (t > 0.5)),
+        "lead_vocals": ("lead_vocals", 0.2 * voice * (t > 0.5)),
     }
+    if keys:
+        chord = sum(np.sin(2 * np.pi * f * t) for f in (220.0, 277.2, 329.6))
+        stems["keys"] = ("keys", np.vstack([0.1 * chord, 0.08 * chord]))
     (folder / "stems").mkdir(parents=True, exist_ok=True)
     entries = []
     total = np.zeros((2, frames))

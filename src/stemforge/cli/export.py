@@ -21,7 +21,7 @@ def ni_stems(
     output: Annotated[Path, typer.Option("--output", "-o", metavar="SONG.stem.mp4", help="The NI Stems file to write.")],
     mapping: Annotated[list[str] | None, typer.Option("--map", metavar="ROLE=SLOT",
                                                       help="Send a stem (by role or name) to drums, bass, other or vocals; repeatable.")] = None,
-    bitrate: Annotated[int, typer.Option("--bitrate", help="AAC bit rate per stream, kbit/s.")] = 256,
+    bitrate: Annotated[int, typer.Option("--bitrate", help="AAC bit rate per stream, kbit/s.")] = 320,
     fmt: Annotated[str, typer.Option("--format", help="Audio format when SOURCE is a session (rendered first).")] = "wav24",
     json_output: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:

@@ -175,7 +175,7 @@ def export_ni_stems(
     *,
     out: str | os.PathLike[str],
     mapping: Mapping[str, str] | None = None,
-    bitrate_kbps: int = 256,
+    bitrate_kbps: int = 320,
     fmt: str = "wav24",
     on_progress: Callable[[int], None] | None = None,
 ) -> NiStemsResult:
