@@ -1,0 +1,107 @@
+"""Awkward inputs: clear errors (nothing written) or warnings, never a crash."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mastering.material import measure, read, song, write
+from stemforge.errors import AnalysisError, AudioFormatError, StemforgeError
+from stemforge.mastering import MasterSettings, master
+
+FAST = MasterSettings(deliverables=("master",))
+
+
+def _nothing_written(out: Path) -> bool:
+    return not out.exists() or not any(out.iterdir())
+
+
+def test_silent_input_is_an_error(tmp_path: Path) -> None:
+    mix = write(tmp_path / "mix.wav", np.zeros((2, 48000 * 3), np.float32))
+    with pytest.raises(AnalysisError, match="silent"):
+        master(mix, FAST, out_dir=tmp_path / "out")
+    assert _nothing_written(tmp_path / "out")
+
+
+def test_too_short_input_is_an_error(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    mix = write(tmp_path / "mix.wav", (0.1 * rng.standard_normal((2, int(0.3 * 48000)))).astype(np.float32))
+    with pytest.raises(AnalysisError, match="at least 0.4 s"):
+        master(mix, FAST, out_dir=tmp_path / "out")
+    assert _nothing_written(tmp_path / "out")
+
+
+def test_one_second_input_is_mastered_with_a_warning(tmp_path: Path) -> None:
+    mix = write(tmp_path / "mix.wav", song(1.0, lufs=-20.0))
+    result = master(mix, MasterSettings(), out_dir=tmp_path / "out")
+    assert any("only 1.0 s long" in w for w in result.warnings)
+    lufs, peak = measure(tmp_path / "out" / "master.wav")
+    assert lufs == pytest.approx(-14.0, abs=0.1)
+    assert peak <= -1.0
+    assert (tmp_path / "out" / "master.mp3").exists()
+
+
+def test_mono_input_is_mastered_as_mono(tmp_path: Path) -> None:
+    mix = write(tmp_path / "mix.wav", song(6.0, lufs=-20.0, channels=1))
+    settings = MasterSettings(target=None, target_lufs=-16.0, width_percent=120.0, max_reduction_db=12.0)
+    result = master(mix, settings, out_dir=tmp_path / "out")
+    assert any("mono" in w for w in result.warnings)
+    assert any("stereo input" in w for w in result.warnings)
+    for name in ("master.wav", "master-cd.wav"):
+        samples, _ = read(tmp_path / "out" / name)
+        assert samples.shape[0] == 1
+    lufs, peak = measure(tmp_path / "out" / "master.wav")
+    assert lufs == pytest.approx(-16.0, abs=0.1)
+    assert peak <= -1.0
+
+
+def test_clipped_input_warns(tmp_path: Path) -> None:
+    mix = write(tmp_path / "mix.wav", song(6.0, lufs=-7.0, clip=True))
+    result = master(mix, FAST, out_dir=tmp_path / "out")
+    assert any("clipped" in w for w in result.warnings)
+    lufs, peak = measure(tmp_path / "out" / "master.wav")
+    assert lufs == pytest.approx(-14.0, abs=0.1) and peak <= -1.0
+
+
+def test_unreadable_input_is_an_error(tmp_path: Path) -> None:
+    bad = tmp_path / "mix.wav"
+    bad.write_bytes(b"RIFF not really a wav file")
+    with pytest.raises(AudioFormatError):
+        master(bad, FAST, out_dir=tmp_path / "out")
+    assert _nothing_written(tmp_path / "out")
+
+
+def test_silent_reference_is_an_error(tmp_path: Path) -> None:
+    mix = write(tmp_path / "mix.wav", song(4.0, lufs=-20.0))
+    ref = write(tmp_path / "ref.wav", np.zeros((2, 48000 * 4), np.float32))
+    with pytest.raises(AnalysisError, match="reference is silent"):
+        master(mix, MasterSettings(reference=ref, deliverables=("master",)), out_dir=tmp_path / "out")
+    assert _nothing_written(tmp_path / "out")
+
+
+def test_stems_of_unequal_length_are_an_error(tmp_path: Path) -> None:
+    write(tmp_path / "stems" / "a.wav", song(3.0, lufs=-20.0))
+    write(tmp_path / "stems" / "b.wav", song(2.0, lufs=-20.0))
+    with pytest.raises(AudioFormatError, match="frames long"):
+        master(tmp_path / "stems", FAST, out_dir=tmp_path / "out")
+
+
+def test_refuses_to_overwrite_an_input(tmp_path: Path) -> None:
+    mix = write(tmp_path / "master.wav", song(3.0, lufs=-20.0))
+    with pytest.raises(StemforgeError, match="refusing to overwrite"):
+        master(mix, FAST, out_dir=tmp_path)
+
+
+def test_failure_midway_leaves_no_partial_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import stemforge.mastering.pipeline as pipeline
+
+    def broken(*args: object, **kwargs: object) -> object:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pipeline, "make_previews", broken)
+    mix = write(tmp_path / "mix.wav", song(3.0, lufs=-20.0))
+    with pytest.raises(OSError):
+        master(mix, MasterSettings(), out_dir=tmp_path / "out")
+    assert _nothing_written(tmp_path / "out")
