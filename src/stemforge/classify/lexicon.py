@@ -86,7 +86,7 @@ backing_vocals 2: bgv bgvs bv bvs bvox bgvox backing backings backup backups har
 backing_vocals 2: harm harms hrm backgesang backgroundgesang choir choirs chor chore coro coros
 backing_vocals 2: cori choeur choeurs ooh oohs oooh aah aahs ahh ahhs adlib adlibs chant chants
 backing_vocals 2: shouts shout gang voices voci zweitstimme bkgd bckgrnd bck hum hums humming
-backing_vocals 1.5: background bg bgs bkg bk
+backing_vocals 1.5: background bg bgs bkg bk back
 backing_vocals 1: dbl dbls double doubles dt stack stacks layer layers
 fx 2: fx sfx efx effects effect effekte efectos effets effetti riser risers uplifter downlifter
 fx 2: sweep sweeps whoosh swoosh woosh impact impacts boom booms noise vinyl crackle reverse
@@ -119,7 +119,7 @@ SOFT_EXCLUDE = frozenset(
 BACKING_MODIFIERS = frozenset(
     "dbl dbls double doubles dt harm harms harmony harmonies hrm bgv bv oct octave octaves "
     "unison triple quad trpl pad pads stack stacks layer layers segunda seconda zweitstimme choir ooh oohs aah aahs adlib adlibs gang group crowd "
-    "answer response responses shout shouts chants thirds fifths bg bgs bk bkg backing "
+    "answer response responses shout shouts chants thirds fifths bg bgs bk bkg back backing "
     "backup backups background".split()
 )
 
@@ -268,6 +268,10 @@ PAIRS: dict[tuple[str, str], str] = {
     ("hand", "drum"): "framedrum",
     ("hand", "drums"): "framedrum",
     ("room", "tone"): "roomtone",
+    ("ambience", "mics"): "room",
+    ("ambience", "mic"): "room",
+    ("ambient", "mics"): "room",
+    ("ambient", "mic"): "room",
     ("cymbal", "swell"): "cymbalswell",
     ("cym", "swell"): "cymbalswell",
     ("crash", "swell"): "cymbalswell",

@@ -163,7 +163,7 @@ def _resolve(word: str, text: str) -> list[Token]:
         stem = word[: -len(suffix)]
         if word.endswith(suffix) and len(stem) >= 3 and (stem in ROLE_WORDS or stem in HARD_EXCLUDE or stem in SOFT_EXCLUDE):
             return [Token(stem, text)]
-    pieces = _segment(word) if len(word) >= 4 else None
+    pieces = _segment(word) if len(word) >= 3 else None
     if pieces is not None:
         return [Token(p, text) for p in pieces]
     if word in _PREFIXES:
