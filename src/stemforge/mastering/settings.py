@@ -267,6 +267,69 @@ def parse_stem_option(option: str) -> StemMove:
     raise UsageError(f"--stem {option!r}: {kind!r} is not a stem move; use gain, {', '.join(EQ_KINDS)} or compress", tip=_STEM_HELP)
 
 
+def moves_from_table(table: object, *, stem_names: list[str], source: Path) -> tuple[StemMove, ...]:
+    """Stem moves from a session's ``[master.stems]`` table.
+
+    ::
+
+        [master.stems.lead_vocals]
+        gain_db = 1.5
+        eq = [{ kind = "high_shelf", freq_hz = 8000, gain_db = -1.5 }]
+        compression = { threshold_db = -18, ratio = 2 }
+
+    Raises
+    ------
+    SessionError
+        On an unknown stem, key or kind, or a value out of range (naming file and key).
+    """
+    from collections.abc import Mapping
+
+    from stemforge.errors import SessionError
+    from stemforge.session.schema import Field, check_table, suggest
+
+    name = source.name
+    if not isinstance(table, Mapping):
+        raise SessionError(f"master.stems must be a table of stems, written [master.stems.NAME] ({name})")
+    moves = []
+    for stem, raw in table.items():
+        where = f"master.stems.{stem}"
+        if stem not in stem_names:
+            raise SessionError(f"{where}: the session has no stem {stem!r}{suggest(stem, stem_names)} ({name})", tip=f"stems: {', '.join(stem_names)}")
+        if not isinstance(raw, Mapping):
+            raise SessionError(f"{where} must be a table ({name})")
+        values = check_table(raw, {"gain_db": Field(float, 0.0, -24, 24), "eq": Field(list, []), "compression": Field(object, None)}, where=where, source=source)
+        bands = []
+        for i, band in enumerate(values["eq"], start=1):
+            label = f"{where}.eq[{i}]"
+            if not isinstance(band, Mapping):
+                raise SessionError(f"{label} must be a table like {{ kind = \"high_shelf\", freq_hz = 8000, gain_db = -1.5 }} ({name})")
+            band_values = check_table(
+                band,
+                {"kind": Field(str, None, choices=EQ_KINDS), "freq_hz": Field(float, None, 10, 40000), "gain_db": Field(float, 0.0, -24, 24), "q": Field(float, 0.7071, 0.1, 20)},
+                where=label,
+                source=source,
+            )
+            if band_values["kind"] is None or band_values["freq_hz"] is None:
+                raise SessionError(f"{label} needs kind and freq_hz ({name})")
+            bands.append(EqBand(**band_values))
+        compression = None
+        if values["compression"] is not None:
+            label = f"{where}.compression"
+            if not isinstance(values["compression"], Mapping):
+                raise SessionError(f"{label} must be a table like {{ threshold_db = -18, ratio = 2 }} ({name})")
+            c = check_table(
+                values["compression"],
+                {"threshold_db": Field(float, None, -60, 0), "ratio": Field(float, 2.0, 1, 20), "attack_ms": Field(float, 10.0, 0.01, 500), "release_ms": Field(float, 100.0, 1, 5000)},
+                where=label,
+                source=source,
+            )
+            if c["threshold_db"] is None:
+                raise SessionError(f"{label} needs threshold_db ({name})")
+            compression = StemCompression(**c)
+        moves.append(StemMove(str(stem), gain_db=values["gain_db"], eq=tuple(bands), compression=compression))
+    return tuple(moves)
+
+
 def merge_moves(moves: list[StemMove] | tuple[StemMove, ...]) -> tuple[StemMove, ...]:
     """Combine moves naming the same stem, keeping the order stems were first named in."""
     merged: dict[str, StemMove] = {}
@@ -293,6 +356,7 @@ __all__ = [
     "StemCompression",
     "StemMove",
     "merge_moves",
+    "moves_from_table",
     "parse_stem_option",
     "resolve_target",
 ]

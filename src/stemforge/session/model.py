@@ -180,12 +180,15 @@ class Master:
     inserts : tuple of EffectSpec
         The master bus chain (``[[master.inserts]]``); a render applies it to the mix only
         when asked (``--master-chain``).
+    stems : tuple of stemforge.mastering.StemMove
+        Per-stem gain, EQ and compression for mastering from stems (``[master.stems.NAME]``).
     """
 
     target: str = "streaming"
     lufs: float | None = None
     ceiling_dbtp: float | None = None
     inserts: tuple[EffectSpec, ...] = ()
+    stems: tuple[Any, ...] = ()
 
     @property
     def target_lufs(self) -> float:

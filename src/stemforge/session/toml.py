@@ -162,7 +162,12 @@ def session_from_document(document: Mapping[str, Any], *, path: Path, check_file
                     tip=f"stems defined: {', '.join(names) or 'none'}; use \"exclude\" to leave a track out",
                 )
 
-    master_values = check_table(_table(document.get("master", {}), "master", name), MASTER_FIELDS, where="master", source=path)
+    raw_master = _table(document.get("master", {}), "master", name)
+    master_values = check_table({k: v for k, v in raw_master.items() if k != "stems"}, MASTER_FIELDS, where="master", source=path)
+    if "stems" in raw_master:
+        from stemforge.mastering.settings import moves_from_table  # the mastering chain owns these settings
+
+        master_values["stems"] = moves_from_table(raw_master["stems"], stem_names=[s.name for s in stems], source=path)
     master_values["inserts"] = parse_inserts(master_values["inserts"], where="master", source=path)
     returns = parse_returns(_array(document.get("returns", []), "returns", name), source=path)
     check_routing(tracks, returns, source=path)
