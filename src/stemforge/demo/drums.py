@@ -204,11 +204,11 @@ class DrumKit:
         return out
 
     def room(self) -> Mono:
-        """The room mic, ``(frames,)``: late, dark, reverberant and a little squashed."""
+        """The room mic, ``(frames,)``: late, dark and reverberant."""
         rng = np.random.default_rng(self._room_rng_seed)
         dry = self.mic("room")
         ir = reverb_ir(rng, self.sample_rate, decay_s=1.1, length_s=1.2, damping_hz=2500.0)
-        return soft_clip(highpass(dry + 0.5 * convolve(dry, ir), 60.0, self.sample_rate), 1.5)
+        return highpass(dry + 0.5 * convolve(dry, ir), 60.0, self.sample_rate)
 
 
 def tambourine(hits: Sequence[Hit], rng: np.random.Generator, *, sample_rate: int, frames: int) -> Mono:

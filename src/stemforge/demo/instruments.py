@@ -93,7 +93,7 @@ def guitar(notes: Sequence[Note], rng: np.random.Generator, *, sample_rate: int,
         tone = pluck(midi_to_hz(note.midi), n, sample_rate, rng, decay_s=decay_s, brightness=brightness)
         env = note_envelope(n, sample_rate, attack_s=0.001, hold_frames=hold, release_s=release_s)
         place(out, tone * env, round(note.start_s * sample_rate), note.velocity)
-    amp = soft_clip(out / (np.max(np.abs(out)) + 1e-9), 1.8)
+    amp = soft_clip(out / (np.max(np.abs(out)) + 1e-9), 1.2)
     return lowpass(highpass(amp, 90.0, sample_rate), 5500.0, sample_rate, order=4)
 
 

@@ -209,15 +209,16 @@ def write_demo_tracks(
     folder = Path(folder)
     written: list[Path] = []
     for spec, samples, time_reference in _synthesize(arrangement, int(seed)):
-        peak = float(np.max(np.abs(samples)))
-        gain = db_to_gain(spec.peak_dbfs) / peak if peak > 0 else 0.0
-        levelled = (samples * np.float32(gain)).astype(np.float32)
-        channel_files = [levelled] if len(spec.files) == 1 else [levelled[k : k + 1] for k in range(len(spec.files))]
-        for name, data in zip(spec.files, channel_files, strict=True):
+        # A split pair is two takes, each tracked to its own level.
+        per_file = [samples] if len(spec.files) == 1 else [samples[k : k + 1] for k in range(len(spec.files))]
+        for name, data in zip(spec.files, per_file, strict=True):
+            peak = float(np.max(np.abs(data)))
+            gain = db_to_gain(spec.peak_dbfs) / peak if peak > 0 else 0.0
             if progress is not None:
                 progress(name)
             path = folder / name
-            _write_wav(path, data, sample_rate=spec.sample_rate, subtype=spec.subtype, time_reference=time_reference)
+            levelled = (data * np.float32(gain)).astype(np.float32)
+            _write_wav(path, levelled, sample_rate=spec.sample_rate, subtype=spec.subtype, time_reference=time_reference)
             written.append(path)
     return written
 
