@@ -41,9 +41,13 @@ def test_strong_audio_beats_a_weak_name() -> None:
     weak_name = Classification("synths", 0.35, 'name says "lead" only: a lead synth or a lead vocal')
     result = combine(weak_name, Classification("lead_vocals", 0.75, "audio: voice-like"))
     assert result.role == "lead_vocals" and "audio wins" in result.reason
-    strong_name = Classification("lead_vocals", 0.75, 'name says "vocals"')
-    assert combine(strong_name, Classification("drums", 0.85, "audio: drum-like hits")).role == "drums"
-    assert combine(strong_name, Classification("drums", 0.75, "audio: drum-like hits")).role == "lead_vocals"
+    vocals = Classification("lead_vocals", 0.75, 'name says "vocals"')
+    assert combine(vocals, Classification("drums", 0.85, "audio: drum-like hits")).role == "lead_vocals"
+    beat = Classification("drums", 0.5, 'name says "beat"')
+    result = combine(beat, Classification("bass", 0.85, "audio: low pitch (~55 Hz)"))
+    assert result.role == "bass" and result.reason == 'name says "beat", audio says bass (low pitch); audio wins'
+    kick = Classification("drums", 0.9, 'name says "kick"')
+    assert combine(kick, Classification("lead_vocals", 0.85, "audio: voice-like")).role == "drums"
 
 
 def test_names_that_say_nothing_are_heard(tmp_path: Path) -> None:

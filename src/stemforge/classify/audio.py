@@ -136,11 +136,13 @@ def decide(features: AudioFeatures) -> Classification:
     if not math.isfinite(f.rms_dbfs) or f.rms_dbfs < _SILENT_DBFS:
         return Classification("other", 0.05, "audio: silent, nothing to go on")
     erratic_pitch = f.voiced_share < 0.6 or f.pitch_range_st > 24
-    drum_score = _clip01((f.percussive_share - 0.35) / 0.3) * _clip01(f.onset_rate_hz / 2.0)
+    busy = _clip01(f.onset_rate_hz / 1.5)
+    drum_score = _clip01((f.percussive_share - 0.35) / 0.3) * busy
     # hits decay between onsets, notes sustain: a kick alone is not very "percussive"
     # in the spectrogram (its tail is a low sine) but is mostly decay
     drum_score = max(drum_score, _clip01((0.75 - f.sustain_share) / 0.35) * _clip01(f.onset_rate_hz / 1.5))
-    if not erratic_pitch:
+    one_pitch_hits = f.sustain_share < 0.65 and f.pitch_range_st < 6 and (f.glide_share >= 0.4 or f.percussive_share >= 0.45)
+    if not erratic_pitch and not one_pitch_hits:
         drum_score *= 0.5
     if drum_score >= 0.4:
         confidence = 0.45 + 0.4 * drum_score
@@ -150,12 +152,19 @@ def decide(features: AudioFeatures) -> Classification:
             f"audio: drum-like hits ({f.onset_rate_hz:.1f}/s, {100 * f.percussive_share:.0f} % percussive energy)",
         )
     pitched = f.voiced_share >= 0.5
-    if pitched and 28.0 <= f.f0_hz <= 260.0 and f.low_share >= 0.45 and f.centroid_hz < 900 and f.pitch_range_st < 30:
+    steady_low = pitched and 28.0 <= f.f0_hz <= 260.0 and f.glide_share < 0.3 and f.pitch_range_st < 30
+    if steady_low and f.low_share >= 0.45 and f.centroid_hz < 900:
         score = _clip01((f.low_share - 0.45) / 0.4) * _clip01((900 - f.centroid_hz) / 600)
         return Classification(
             "bass",
-            round(0.45 + 0.4 * score, 2),
+            round(0.5 + 0.35 * score, 2),
             f"audio: low pitch (~{f.f0_hz:.0f} Hz), {100 * f.low_share:.0f} % of energy below 250 Hz",
+        )
+    if steady_low and 0 < f.lowest_peak_hz <= 110.0 and f.low_share >= 0.15 and f.sustain_share >= 0.6:
+        return Classification(
+            "bass",
+            0.5,
+            f"audio: low notes (~{f.f0_hz:.0f} Hz, lowest partial {f.lowest_peak_hz:.0f} Hz), bright",
         )
     if (
         pitched

@@ -29,8 +29,8 @@ from scipy.signal import resample_poly
 
 #: Hz; excerpts are analysed at this rate (enough for the cues, cheap to compute).
 ANALYSIS_RATE = 22050
-_FFT = 1024
-_HOP = 256
+_FFT = 2048
+_HOP = 512
 _PITCH_FRAME = 2048
 _PITCH_HOP = 1024
 _F0_MIN_HZ = 40.0
@@ -71,6 +71,8 @@ class AudioFeatures:
         0–1, voiced frames with a formant-like harmonic peak above the fundamental.
     sustain_share : float
         0–1, active frames within 15 dB of the loud ones (hits decay, notes sustain).
+    lowest_peak_hz : float
+        The lowest peak of the average spectrum within 20 dB of the strongest (0 if none).
     """
 
     duration_s: float
@@ -85,6 +87,7 @@ class AudioFeatures:
     glide_share: float
     formant_score: float
     sustain_share: float
+    lowest_peak_hz: float
 
 
 def to_analysis_rate(mono: Mono, sample_rate: int) -> Mono:
@@ -115,11 +118,11 @@ def _median(x: npt.NDArray[np.float64], width: int, *, axis: int) -> npt.NDArray
 
 
 def _percussive_share(mag: npt.NDArray[np.float64], active: npt.NDArray[np.bool_]) -> float:
-    """Magnitude-weighted share of the percussive part (pairs of bins pooled, for speed)."""
+    """Magnitude-weighted share of the percussive part (bins pooled by four, for speed)."""
     if mag.shape[1] < 3 or not active.any():
         return 0.0
-    bins = mag.shape[0] - mag.shape[0] % 2
-    pooled = np.sqrt((mag[:bins] ** 2).reshape(bins // 2, 2, -1).sum(axis=1))[:, active]
+    bins = mag.shape[0] - mag.shape[0] % 4
+    pooled = np.sqrt((mag[:bins] ** 2).reshape(bins // 4, 4, -1).sum(axis=1))[:, active]
     harmonic = _median(pooled, 13, axis=1)
     percussive = _median(pooled, 9, axis=0)
     mask = percussive**2 / (harmonic**2 + percussive**2 + 1e-20)
@@ -128,19 +131,34 @@ def _percussive_share(mag: npt.NDArray[np.float64], active: npt.NDArray[np.bool_
 
 
 def _onset_rate(mag: npt.NDArray[np.float64], duration_s: float) -> float:
+    """Peaks of the log-spectral flux that stand well above their surroundings, per second."""
     log_mag = np.log1p(100.0 * mag / (mag.max() + 1e-12))
     flux = np.maximum(np.diff(log_mag, axis=1), 0.0).sum(axis=0)
     if len(flux) < 7 or duration_s <= 0:
         return 0.0
-    threshold = np.median(flux) + 1.5 * np.median(np.abs(flux - np.median(flux))) + 0.1 * flux.max()
+    local = _median(flux[None, :], 41, axis=1)[0]  # ~0.5 s around each frame
+    is_peak = np.zeros(len(flux), bool)
+    window = sliding_window_view(np.pad(flux, 3, mode="edge"), 7)
+    is_peak = (flux == window.max(axis=1)) & (flux >= 2.5 * local + 0.05 * flux.max())
     peaks = 0
     last = -10
-    for i in range(3, len(flux) - 3):
-        window = flux[i - 3 : i + 4]
-        if flux[i] >= threshold and flux[i] == window.max() and i - last >= 4:
+    for i in np.flatnonzero(is_peak):
+        if i - last >= 4:
             peaks += 1
-            last = i
+            last = int(i)
     return peaks / duration_s
+
+
+def _lowest_peak_hz(power: npt.NDArray[np.float64], freqs: npt.NDArray[np.float64]) -> float:
+    """The lowest spectral peak within 20 dB of the strongest (a bass's fundamental, a chord's root)."""
+    if power.size == 0:
+        return 0.0
+    spectrum = 10 * np.log10(power.mean(axis=1) + 1e-20)
+    floor = spectrum.max() - 20.0
+    for i in range(1, len(spectrum) - 1):
+        if freqs[i] >= 30.0 and spectrum[i] >= floor and spectrum[i] >= spectrum[i - 1] and spectrum[i] >= spectrum[i + 1]:
+            return float(freqs[i])
+    return 0.0
 
 
 def _yin(x: Mono) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
@@ -267,6 +285,7 @@ def measure(mono: Mono, sample_rate: int) -> AudioFeatures:
         glide_share=glide,
         formant_score=_formant_score(x, f0, voiced),
         sustain_share=sustain,
+        lowest_peak_hz=_lowest_peak_hz(power, freqs),
     )
 
 
