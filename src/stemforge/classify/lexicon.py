@@ -28,7 +28,7 @@ drums 2: tom toms tomtom floortom racktom standtom hangetom ft oh ohs overhead o
 drums 2: cymbal cymbals cym cymb ride crash china splash rim rimshot sidestick crossstick
 drums 2: schlagzeug becken bombo caja charles aereos platos charleston cassa rullante piatti
 drums 2: drumkit drummer linndrum breakbeat bateria batterie batteria cymbales
-drums 2: addictive superior ezdrummer ssd bfd battery ultrabeat stylus stacker grancassa charley
+drums 2: addictive superior ezdrummer ssd bfd battery ultrabeat stylus stacker grancassa charley bumbo caixa chimbal trummor trommer
 drums 1.5: beatbox drums drum kit break brushes brush sticks stick rack floor timbal caisse trigger tamburo impulse
 drums 1.5: 909 707 606 tr808 tr909 trash crush
 drums 1: room rooms rm raum amb loop beat fills fill groove amen
@@ -39,16 +39,16 @@ percussion 2: cabasa guiro claves woodblock triangle triangolo triangel timbales
 percussion 2: tabla maracas castanets castanuelas agogo clap claps handclap handclaps snap snaps
 percussion 2: fingersnap fingersnaps stomp stomps klatschen palmas timpani timps timp pauken
 percussion 2: glock glockenspiel vibes vibraphone vibrafono marimba xylophone xylo chimes gong
-percussion 2: surdo udu rainstick spoons vibraslap cuica berimbau guira tam handperc steeldrum cencerro clave bodhran washboard handpan hangdrum gamelan taiko dhol darbuka riq bendir framedrum timpano clp prc tmb cga
+percussion 2: surdo udu rainstick spoons vibraslap cuica berimbau guira tam handperc steeldrum cencerro clave bodhran washboard handpan hangdrum gamelan taiko dhol darbuka riq bendir framedrum timpano clp prc tmb cga percussao pandeiro ganza triangulo
 percussion 1.5: bell bells
 bass 2: bass bs basse bajo basso bassline subbass reese fretless kontrabass contrabass
-bass 2: contrebasse contrabajo contrabbasso bassgitarre trilian synthbass bss lowend contrabbassi
+bass 2: contrebasse contrabajo contrabbasso bassgitarre trilian synthbass bss lowend contrabbassi baixo elbas
 bass 1.5: sub 808 upright wobble ampeg svt 303
 guitars 2: gtr gtrs guitar guitars guit gitarre gitarren guitarra guitarras guitare guitares
 guitars 2: chitarra chitarre eg ag egtr agtr acgtr egit git nylon dobro banjo mandolin mando
-guitars 2: mandolina mandoline mandolino ukulele uke sitar bouzouki ebow resonator charango cuatro balalaika lute oud saz pipa shamisen requinto gt gtar powerchords axefx kemper marshall
+guitars 2: mandolina mandoline mandolino ukulele uke sitar bouzouki ebow resonator charango cuatro balalaika lute oud saz pipa shamisen requinto gt gtar powerchords axefx kemper marshall violao cavaquinho gitaar elgtr
 guitars 2: ac30 telecaster tele strat stratocaster 12string 6string
-guitars 1.5: ac acoustic acustica acustico akustik acoustique electric elec elettrica elettrico seche
+guitars 1.5: el ac acoustic acustica acustico akustik acoustique electric elec elettrica elettrico seche
 guitars 1.5: electrica electrico electrique elektrisch steel strum strumming
 guitars 1: amp cab rhythm rhy riff riffs crunch fuzz dist distortion clean fender gibson helix
 keys 2: piano pno pianos pianoforte klavier fluegel rhodes wurli wurlitzer organ organs org
@@ -56,7 +56,7 @@ keys 2.5: mellotron tron
 keys 2: orgel orgue organo hammond b3 leslie clav clavinet harpsichord cembalo clavecin
 keys 2: clavicembalo celesta celeste accordion akkordeon acordeon accordeon
 keys 2: fisarmonica melodica harmonium ep epiano cp70 cp80 keyscape teclado teclados
-keys 2: tastiera tastiere clavier claviers keyboard keyboards farfisa kbd kbds kb continental
+keys 2: tastiera tastiere clavier claviers keyboard keyboards farfisa kbd kbds kb continental orgao sanfona toetsen
 keys 1.5: keys key grand chords chord rotary nord kronos motif triton
 synths 2: pad pads arp arps arpeggio arpeggiator pluck plucks supersaw vocoder talkbox
 synths 2: sintetizador synthesizer synthesiser synthetiseur sintetizzatore nappe nappes
@@ -67,32 +67,32 @@ synths 1: swell lead
 strings 2: strings str strs violin violins vln vn vla viola violas cello cellos celli vc vcl
 strings 2: fiddle orch orchestra orchestral pizz pizzicato spicc spiccato harp harps arpa
 strings 2: harpe harfe violino violini violon violons geige geigen violine bratsche
-strings 2: violoncelle violoncello cuerdas cordes archi streicher violonchelo viole violoncelli erhu guzheng koto dulcimer zither contrabasses doublebasses
+strings 2: violoncelle violoncello cuerdas cordes archi streicher violonchelo viole violoncelli erhu guzheng koto dulcimer zither contrabasses doublebasses cordas strgs strngs
 strings 1.5: string quartet ensemble ens basses
 horns 2: horns horn hn hrn brass trumpet trumpets tpt tpts trp tromba trompete trompeta
 horns 2: trompette trombone trombones tbn trb posaune trombon sax saxes saxophone saxophon
 horns 2: saxofon saxo flugelhorn flugel cornet tuba euphonium flute flutes flauta flote flauto
 horns 2: piccolo clarinet clarinets clarinete clarinette klarinette clarinetto oboe hautbois
 horns 2: bassoon fagott fagot fagotto basson woodwind woodwinds winds cuivres metales blaser
-horns 2: blaeser fiati ottoni vientos recorder brs hrns
+horns 2: blaeser fiati ottoni vientos recorder brs hrns metais sopros
 horns 1.5: bari baritone bone fl cl clar
 horns 1: tenor alto sop soprano tenore
 lead_vocals 2: lv leadvox leadvocal gesang leadgesang hauptstimme stimme voz voix voce
 lead_vocals 2: singer rap rapper mc spoken narration narrator speech acapella acappella cappella
-lead_vocals 2: cantante vocalist sprecher sprache
+lead_vocals 2: cantante vocalist sprecher sprache zang sang
 lead_vocals 1.5: vox vocal vocals voc vx voice vocs voces hook vo dialogue dialog
 lead_vocals 1: verse
 backing_vocals 2: bgv bgvs bv bvs bvox bgvox backing backings backup backups harmony harmonies
 backing_vocals 2: harm harms hrm backgesang backgroundgesang choir choirs chor chore coro coros
 backing_vocals 2: cori choeur choeurs ooh oohs oooh aah aahs ahh ahhs adlib adlibs chant chants
-backing_vocals 2: shouts shout gang voices voci zweitstimme bkgd bckgrnd bck hum hums humming
+backing_vocals 2: shouts shout gang voices voci zweitstimme bkgd bckgrnd bck hum hums humming achtergrondzang korer koor
 backing_vocals 1.5: background bg bgs bkg bk back
 backing_vocals 1: dbl dbls double doubles dt stack stacks layer layers
 fx 2: fx sfx efx effects effect effekte efectos effets effetti riser risers uplifter downlifter
 fx 2: sweep sweeps whoosh swoosh woosh impact impacts boom booms noise vinyl crackle reverse
 fx 2: transition transitions atmosphere atmos atmo ambience ambiance texture textures
 fx 2: soundscape foley rain birds glitch stutter verb reverb delay dly throw throws airhorn
-fx 2: siren laser zap scratches turntable turntables downshifter tapestop subdrop ocean thunder traffic waves storm nature forest fieldrecording echo roomtone cymbalswell buildup
+fx 2: siren laser zap scratches turntable turntables downshifter tapestop subdrop ocean thunder traffic waves storm nature forest fieldrecording echo roomtone cymbalswell buildup efeitos
 fx 1.5: hit hits crowd return returns radio tape wind feedback build
 fx 1: phone drop ambient
 other 2: harmonica harp_harmonica whistle whistling theremin bagpipes bagpipe kalimba mbira
@@ -102,7 +102,7 @@ other 1: sample samples melody chops chop kontakt sampler interlude skit backing
 
 #: Words that keep a track out of every stem.
 HARD_EXCLUDE = frozenset(
-    "click clicks clicktrack klick clic claqueta metronome metronom metronomo metronomo "
+    "click clicks clicktrack clk klick clic claqueta claquete metronome metronom metronomo metronomo "
     "guide guides guia guida scratch ref refs reference referenz referencia rough roughs "
     "roughmix demo demos talkback timecode smpte ltc slate count countin instrumental "
     "memo karaoke pinknoise talkback countoff".split()

@@ -55,7 +55,7 @@ _SYNTH_TAKES = frozenset({"strings", "horns", "backing_vocals", "lead_vocals", "
 _LEAD_WORDS = frozenset({"lv", "leadvox", "leadvocal", "leadgesang", "hauptstimme"})
 _CONFIDENCE = {2.5: 0.9, 2.0: 0.9, 1.5: 0.75, 1.0: 0.5}
 #: Drum words that make "sub" a sub-kick mic and "click" the beater's click.
-_DRUM_WORDS = frozenset({"kick", "kik", "kck", "bd", "bassdrum", "drum", "drums", "snare"})
+_DRUM_WORDS = frozenset({"kick", "kik", "kck", "bd", "bassdrum", "drum", "drums", "snare", "rim", "sidestick", "hat", "hihat"})
 #: Playing styles rather than sources: ``Gtr Pad`` is a guitar, ``Pad`` alone a synth.
 _STYLE_WORDS = frozenset({"pad", "pads", "arp", "arps", "pluck", "plucks", "swell", "stab", "stabs"})
 _STYLE_YIELDS_TO = frozenset({"guitars", "keys", "lead_vocals", "backing_vocals", "horns", "bass"})
