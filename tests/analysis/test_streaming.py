@@ -98,3 +98,15 @@ def test_light_meter_gives_the_same_loudness() -> None:
     assert light.result().integrated_lufs == full.integrated_lufs
     assert light.integrated_lufs() == full.integrated_lufs
     np.testing.assert_array_equal(light.result().short_term_lufs, full.short_term_lufs)
+
+
+def test_the_callers_buffer_may_be_reused_between_blocks() -> None:
+    buffer = music_like(7.0)
+    meter = LoudnessMeter(buffer.sample_rate, buffer.channels)
+    scratch = np.empty((buffer.channels, 30_000), np.float32)
+    for start in range(0, buffer.frames, 30_000):
+        part = buffer.samples[:, start : start + 30_000]
+        scratch[:, : part.shape[1]] = part
+        meter.process(scratch[:, : part.shape[1]])
+        scratch[:] = np.nan  # a renderer overwrites its block buffer
+    assert_identical(meter.result(), analyze(buffer))

@@ -129,7 +129,7 @@ class LoudnessMeter:
         offset = 0
         if self._pending_frames:
             take = min(self._chunk - self._pending_frames, frames)
-            self._pending.append(block[:, :take])
+            self._pending.append(block[:, :take].copy())  # the caller may reuse its buffer
             self._pending_frames += take
             offset = take
             if self._pending_frames == self._chunk:
