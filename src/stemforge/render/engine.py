@@ -30,6 +30,7 @@ import numpy as np
 
 from stemforge.audio.buffer import Samples
 from stemforge.dsp.chain import EffectChain
+from stemforge.dsp.delayline import DelayLine
 from stemforge.errors import RenderError
 from stemforge.render.mixer import BUS_CHANNELS, ReturnResidual, SharedReturn, StemBus, StemOutput, TrackChannel, TrackOutput
 from stemforge.render.routing import Routing, plan_routing
@@ -40,8 +41,12 @@ DEFAULT_BLOCK_FRAMES = 1 << 16
 #: Level below which a tail counts as over, dBFS.
 TAIL_THRESHOLD_DBFS = -96.0
 _TAIL_THRESHOLD = 10.0 ** (TAIL_THRESHOLD_DBFS / 20.0)
-#: Blocks smaller than this are rendered on the calling thread (no pool round trips).
-_PARALLEL_MIN_FRAMES = 2048
+#: Frames processed per internal step at least and at most. The output is the same for
+#: any step (every chain is bit-exact whatever its block size), so the engine works in
+#: steps of a size that keeps the pool busy and memory bounded, and cuts the outputs into
+#: the caller's ``block_frames``.
+_MIN_STEP_FRAMES = 4096
+_MAX_STEP_FRAMES = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -247,11 +252,12 @@ class _Graph:
                 TrackSource(p.track.files, sample_rate=rate, offset_frames=p.offset_frames, label=p.track.name, clips=p.track.clips)
             )
             self.channels.append(TrackChannel(p.track, source, sample_rate=rate, routing=routing))
-        master_delay = routing.master_latency_frames
-        self.stems = [StemBus(s, sample_rate=rate, routing=routing, master_delay=master_delay) for s in session.stems]
+        self.stems = [StemBus(s, sample_rate=rate, routing=routing) for s in session.stems]
         self.members = {s: [i for i, c in enumerate(self.channels) if c.track.stem == s] for s in self.stem_names}
         self.shared = [SharedReturn(r, sample_rate=rate) for r in routing.returns if r.stems and not r.linear]
         self.master = EffectChain(session.master.inserts, sample_rate=rate, channels=BUS_CHANNELS) if plan.master_chain else None
+        # the stems wait for the mix to come out of the master chain
+        self.master_align = {name: DelayLine(BUS_CHANNELS, routing.master_latency_frames) for name in self.stem_names}
 
     def run_stem(self, k: int, tracks: list[TrackOutput], frames: int) -> StemOutput:
         name = self.stem_names[k]
@@ -266,6 +272,7 @@ class _Graph:
             mix += stems[name]
         if self.master is not None:
             mix = self.master.process(mix)
+            stems = {name: self.master_align[name].process(bus) for name, bus in stems.items()}
         return stems, mix
 
 
@@ -395,9 +402,10 @@ def render_blocks(
             tail_max=plan.tail_max_frames,
             block_frames=block_frames,
         )
-        parallel = workers > 1 and block_frames >= _PARALLEL_MIN_FRAMES
-        pool = stack.enter_context(ThreadPoolExecutor(max_workers=workers, thread_name_prefix="stemforge-render")) if parallel else None
-        step = block_frames
+        pool = stack.enter_context(ThreadPoolExecutor(max_workers=workers, thread_name_prefix="stemforge-render")) if workers > 1 else None
+        step = min(max(block_frames, _MIN_STEP_FRAMES), _MAX_STEP_FRAMES)
+        last_frame = plan.max_frames + routing.latency_frames  # never needed past this
+        position = 0
 
         def run_tracks(frames: int) -> list[Future[TrackOutput]] | list[TrackOutput]:
             if pool is None:
@@ -407,16 +415,22 @@ def render_blocks(
         def results(items: list[Future[TrackOutput]] | list[TrackOutput]) -> list[TrackOutput]:
             return [f.result() if isinstance(f, Future) else f for f in items]
 
-        pending = run_tracks(step)
+        def next_size() -> int:
+            return max(1, min(step, last_frame - position))
+
+        size = next_size()
+        pending = run_tracks(size)
         while not trimmer.done:
             tracks = results(pending)
-            pending = run_tracks(step)  # queue the next block's tracks before this block's stems
+            frames, position = size, position + size
+            size = next_size()
+            pending = run_tracks(size)  # queue the next step's tracks before this step's stems
             if pool is None:
-                outputs = [graph.run_stem(k, tracks, step) for k in range(len(graph.stems))]
+                outputs = [graph.run_stem(k, tracks, frames) for k in range(len(graph.stems))]
             else:
-                futures = [pool.submit(graph.run_stem, k, tracks, step) for k in range(len(graph.stems))]
+                futures = [pool.submit(graph.run_stem, k, tracks, frames) for k in range(len(graph.stems))]
                 outputs = [f.result() for f in futures]
-            stems, mix = graph.mix(outputs, step)
+            stems, mix = graph.mix(outputs, frames)
             trimmer.feed(stems, mix)
             yield from trimmer.blocks()
         results(pending)

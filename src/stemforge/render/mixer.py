@@ -81,11 +81,10 @@ class StemOutput:
 class StemBus:
     """A stem: its tracks' sum → inserts → fader, plus its own instance of each return it feeds."""
 
-    def __init__(self, stem: Stem, *, sample_rate: int, routing: Routing, master_delay: int) -> None:
+    def __init__(self, stem: Stem, *, sample_rate: int, routing: Routing) -> None:
         self.stem = stem
         self.chain = EffectChain(stem.inserts, sample_rate=sample_rate, channels=BUS_CHANNELS)
         self.align = DelayLine(BUS_CHANNELS, routing.bus_frame - routing.track_frame - self.chain.latency_frames)
-        self.master_align = DelayLine(BUS_CHANNELS, master_delay)
         self.fader = np.float32(db_to_gain(stem.gain_db))
         by_name = {p.name: p for p in routing.returns}
         self.returns: list[_ReturnInstance] = []
@@ -122,7 +121,7 @@ class StemBus:
                 feeds.setdefault(to, []).append((name, (wet if pre else out) * np.float32(level)))
             inputs[name], outputs[name] = x, out
             bus = bus + inst.out_align.process(out)
-        return StemOutput(self.master_align.process(bus), inputs, outputs)
+        return StemOutput(bus, inputs, outputs)
 
 
 class SharedReturn:
