@@ -15,9 +15,11 @@ Works on one window of a few seconds around the loudest part of the residual
    with ``mix ≈ g·S`` means a level offset; a gain that changes segment by segment
    (≈21 ms) and is lowest where the mix is loudest means a limiter or compressor on the
    mix bus that the stems were printed without; the residual then tracks the mix's peaks.
-3. **Missing stem.** A residual uncorrelated with the stems is material the mix has and
-   no stem carries; its level and spectrum are reported.
-4. Anything else is reported as unexplained (EQ, saturation, width on the mix bus).
+3. **Missing stem.** A residual unrelated to the stems (uncorrelated, low coherence) is
+   material the mix has and no stem carries; its level and spectrum are reported.
+4. **EQ.** A residual that is a linear filter of the stems (high coherence between the two)
+   is EQ on the mix bus; the mix/stems transfer function says where and by how much.
+5. Anything else is reported as unexplained (saturation, width on the mix bus).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 from scipy import fft as sp_fft
+from scipy import signal
 
 from stemforge.audio import Samples
 from stemforge.qa.model import Finding, Severity
@@ -41,6 +44,13 @@ from stemforge.qa.window import read_window
 MIN_IMPROVEMENT = 0.5
 #: Samples of the stem sum above this (linear) cannot be held by an integer mix file.
 CLIP_LEVEL = 1.0
+#: ... or at least this fraction when the shifted stem correlates with the mix this well.
+MIN_SHARE_MATCHED = 0.05
+MATCHED_CORRELATION = 0.9
+#: A whole-mix offset must leave at most this fraction of the residual energy.
+MIX_OFFSET_REMAINDER = 0.1
+#: Residual-weighted coherence with the stem sum above which the residual is a filtered copy (EQ).
+LINEAR_COHERENCE = 0.8
 #: At most this many stems are corrected before giving up on shifts.
 MAX_CORRECTIONS = 8
 
@@ -106,6 +116,34 @@ class _Window:
         return float(np.sum(c * c))
 
 
+def _mix_offset(window: _Window, templates: list[npt.NDArray[np.complex64]], nfft: int) -> Correction | None:
+    """The whole mix shifted against every stem: correlate the mix with the stem sum.
+
+    Applied (every stem re-read at the offset, residual updated) when it removes at least
+    90 % of the residual; returned as a :class:`Correction` with ``index == -1``.
+    """
+    lag, frames = window.lag, window.frames
+    res_energy = window.energy(window.residual)
+    if len(window.stems) < 2 or res_energy <= 0:
+        return None
+    stem_sum = np.sum(templates, axis=0)
+    r = _irfft(np.sum(_rfft_channels(window.mix, nfft) * np.conj(stem_sum), axis=0), nfft, 2 * lag + 1)
+    j = int(np.argmax(r))
+    late = lag - j
+    if late == 0 or r[j] <= r[lag]:
+        return None
+    fixed = [read_window(p, start_frame=window.start - lag + late, frames=frames + 2 * lag, channels=window.channels)
+             for p in window.paths]
+    new_residual = window.mix - np.sum(fixed, axis=0, dtype=np.float32)
+    new_energy = window.energy(new_residual)
+    # A true offset nulls (almost) completely; filters with group delay (EQ) also peak
+    # off zero but leave most of the residual, so ask for a 10 dB drop here.
+    if new_energy > MIX_OFFSET_REMAINDER * res_energy:
+        return None
+    window.residual, window.stems = new_residual, fixed
+    return Correction(-1, late, False, 1.0, round(energy_db(res_energy, max(new_energy, 1e-30)), 1))
+
+
 def find_corrections(window: _Window, *, sample_rate: int) -> list[Correction]:
     """Greedy shift/polarity search (stage 1); updates ``window.residual`` in place."""
     lag, frames = window.lag, window.frames
@@ -117,6 +155,10 @@ def find_corrections(window: _Window, *, sample_rate: int) -> list[Correction]:
     extended = [_rfft_channels(s, nfft) for s in window.stems]
     autos = [_irfft(np.sum(e * np.conj(t), axis=0), nfft, 2 * lag + 1) for e, t in zip(extended, templates, strict=True)]
     corrections: list[Correction] = []
+    offset = _mix_offset(window, templates, nfft)
+    if offset is not None:
+        corrections.append(offset)
+        return corrections
     done: set[int] = set()
     for _ in range(MAX_CORRECTIONS):
         res_energy = window.energy(window.residual)
@@ -133,7 +175,7 @@ def find_corrections(window: _Window, *, sample_rate: int) -> list[Correction]:
             gain = sign * r[j] - r[lag]  # index `lag` is lag 0
             if gain > 0 and (best is None or gain > best[0]):
                 best = (float(gain), i, j, sign, float(r[j]))
-        if best is None or 2 * best[0] < MIN_IMPROVEMENT * res_energy:
+        if best is None or 2 * best[0] < MIN_SHARE_MATCHED * res_energy:
             break
         _, i, j, sign, r_peak = best
         late = lag - j
@@ -141,11 +183,17 @@ def find_corrections(window: _Window, *, sample_rate: int) -> list[Correction]:
                                    frames=frames + 2 * lag, channels=window.channels)
         new_residual = window.residual + window.stems[i] - fixed
         new_energy = window.energy(new_residual)
-        if new_energy > (1 - MIN_IMPROVEMENT) * res_energy:
-            break
         t_energy = window.energy(window.residual + window.stems[i])
         rho = r_peak / math.sqrt(center_energy[i] * t_energy) if t_energy > 0 else 0.0
         rho = max(-1.0, min(1.0, rho))
+        # Accept a correction that removes half the residual, or a smaller share when the
+        # stem matches the mix almost perfectly at that lag (other problems dominate).
+        # Not for shifts of a sample or two: EQ on the mix delays it by about that much.
+        matched = abs(rho) >= MATCHED_CORRELATION and (sign < 0 or abs(late) > 2)
+        if new_energy > (1 - MIN_IMPROVEMENT) * res_energy and not (
+            matched and new_energy <= (1 - MIN_SHARE_MATCHED) * res_energy
+        ):
+            break
         corrections.append(Correction(i, late, sign < 0, float(rho), round(energy_db(res_energy, max(new_energy, 1e-30)), 1)))
         window.residual = new_residual
         window.stems[i] = fixed
@@ -245,13 +293,18 @@ def diagnose(
     mix_energy = window.energy(window.mix)
     shifted = [c for c in corrections if c.lag_frames != 0]
     active = [i for i, s in enumerate(window.stems) if window.energy(s) > mix_energy * 1e-6]
-    if len(shifted) >= 2 and len({c.lag_frames for c in shifted}) == 1 and {c.index for c in shifted} >= set(active):
-        late = shifted[0].lag_frames
+    whole_mix = corrections[:1] if corrections and corrections[0].index == -1 else []
+    if not whole_mix and len(shifted) >= 2 and len({c.lag_frames for c in shifted}) == 1 and {c.index for c in shifted} >= set(active):
+        whole_mix = shifted[:1]
+    if whole_mix:
+        late = whole_mix[0].lag_frames  # how late the stems are against the mix
         ms = late / sample_rate * 1000
         findings.append(Finding(
             "SF501", Severity.FAIL,
-            f"the mix is {abs(late)} {_samples(late)} ({abs(ms):.2f} ms) {'early' if late > 0 else 'late'} against every stem",
-            mix.name, {"shift_frames": -late, "shift_ms": round(-ms, 3), "stems": len(shifted)}))
+            f"the mix is {abs(late)} {_samples(late)} ({abs(ms):.2f} ms) {'early' if late > 0 else 'late'} against every stem; "
+            "re-print the mix or the stems from the same start",
+            mix.name, {"shift_frames": -late, "shift_ms": round(-ms, 3), "stems": len(window.stems),
+                       "residual_drop_db": whole_mix[0].residual_drop_db}))
     else:
         for c in corrections:
             name = names[c.index]
@@ -347,7 +400,15 @@ def _explain_rest(
                                   "gain_vs_level_correlation": round(slope, 3),
                                   "residual_tracks_mix_peaks": round(peak_track, 3),
                                   "explained_share": round(1 - e_segment / e_r, 3)})]
-    if abs(rho) < 0.3:
+    coherence, eq = _linear_fit(s, r, sample_rate)
+    if coherence >= LINEAR_COHERENCE:
+        return [Finding(
+            "SF509", Severity.FAIL,
+            f"the mix is a filtered copy of the stems (coherence {coherence:.2f}): EQ on the mix bus, "
+            f"{eq['max_deviation_db']:+.1f} dB around {eq['at_hz']:.0f} Hz; print the stems through the same EQ "
+            "or deliver the mix without it",
+            mix_name, base | {"coherence": round(coherence, 3), "residual_stem_correlation": round(rho, 3)} | eq)]
+    if abs(rho) < 0.3 or coherence < 0.5:
         profile = _band_profile(r, sample_rate)
         what = _describe_band(profile)
         prefix = "after the corrections above, " if explained_any else ""
@@ -355,12 +416,43 @@ def _explain_rest(
             "SF503", Severity.FAIL,
             f"{prefix}the mix holds material no stem carries ({what}, {null.residual_db:.1f} dB relative to the mix, "
             f"strongest near {profile['dominant_band_hz']:.0f} Hz): a stem is probably missing",
-            None, base | profile | {"residual_stem_correlation": round(rho, 3)})]
+            None, base | profile | {"residual_stem_correlation": round(rho, 3), "coherence": round(coherence, 3)})]
     return [Finding(
         "SF509", Severity.FAIL,
         f"the residual ({null.residual_db:.1f} dB) follows the stems (correlation {rho:+.2f}) but is not a shift, "
-        "polarity, gain or limiter: likely EQ, saturation or stereo processing on the mix bus",
-        mix_name, base | {"residual_stem_correlation": round(rho, 3)})]
+        "polarity, gain, limiter or EQ: likely saturation or stereo processing on the mix bus",
+        mix_name, base | {"residual_stem_correlation": round(rho, 3), "coherence": round(coherence, 3)})]
+
+
+def _linear_fit(stem_sum: Samples, residual: Samples, sample_rate: int) -> tuple[float, dict[str, float]]:
+    """How much of the residual is a linear filter of the stem sum, and that filter's largest deviation.
+
+    Returns the magnitude-squared coherence between stem sum and residual, averaged over
+    frequency weighted by the residual's power (1: the residual is ``h * stems``, as EQ
+    leaves it; near 0: unrelated material), and where the mix/stems transfer function
+    ``1 + P_sr / P_ss`` departs most from 0 dB (within the band holding 99 % of the energy).
+    """
+    s = stem_sum.mean(axis=0).astype(np.float64)
+    r = residual.mean(axis=0).astype(np.float64)
+    nperseg = min(4096, s.size)
+    freqs, p_ss = signal.welch(s, fs=sample_rate, nperseg=nperseg)
+    _, p_rr = signal.welch(r, fs=sample_rate, nperseg=nperseg)
+    _, p_sr = signal.csd(s, r, fs=sample_rate, nperseg=nperseg)
+    valid = (p_ss > 0) & (p_rr > 0)
+    if not valid.any() or p_rr[valid].sum() <= 0:
+        return 0.0, {"max_deviation_db": 0.0, "at_hz": 0.0}
+    coherence = np.zeros_like(p_ss)
+    coherence[valid] = np.abs(p_sr[valid]) ** 2 / (p_ss[valid] * p_rr[valid])
+    weighted = float(np.sum(coherence * p_rr) / np.sum(p_rr))
+    transfer = np.ones_like(p_sr)
+    transfer[valid] = 1 + p_sr[valid] / p_ss[valid]
+    cumulative = np.cumsum(p_ss) / max(float(np.sum(p_ss)), 1e-300)
+    band = valid & (cumulative <= 0.99) & (freqs >= 20)
+    if not band.any():
+        band = valid
+    gain_db = 20 * np.log10(np.maximum(np.abs(transfer[band]), 1e-6))
+    k = int(np.argmax(np.abs(gain_db)))
+    return weighted, {"max_deviation_db": round(float(gain_db[k]), 2), "at_hz": round(float(freqs[band][k]), 1)}
 
 
 __all__ = ["Correction", "diagnose", "find_corrections"]
