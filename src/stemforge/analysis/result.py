@@ -124,17 +124,17 @@ class LoudnessReport:
     @property
     def momentary_times_s(self) -> Floats:
         """End time (s) of each momentary window."""
-        return (np.arange(self.momentary_lufs.size) + 4) * self.series_hop_s
+        return (np.arange(self.momentary_lufs.size, dtype=np.float64) + 4.0) * self.series_hop_s
 
     @property
     def short_term_times_s(self) -> Floats:
         """End time (s) of each short-term window."""
-        return (np.arange(self.short_term_lufs.size) + 30) * self.series_hop_s
+        return (np.arange(self.short_term_lufs.size, dtype=np.float64) + 30.0) * self.series_hop_s
 
     @property
     def envelope_times_s(self) -> Floats:
         """Start time (s) of each envelope segment."""
-        return np.arange(self.envelope_max.size) * self.series_hop_s
+        return np.arange(self.envelope_max.size, dtype=np.float64) * self.series_hop_s
 
     def to_json(self, *, series: bool = False) -> dict[str, Any]:
         """A JSON-ready dict: the ``analyze --json`` fields of ARCHITECTURE.md, then extras.
