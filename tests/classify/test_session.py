@@ -8,7 +8,12 @@ from pathlib import Path
 import soundfile as sf
 from _signals import bass_line, drum_loop, sung_vowel
 
-from stemforge.classify import Classification, classify_session, classify_tracks, combine
+from stemforge.classify import (
+    Classification,
+    classify_session,
+    classify_tracks,
+    combine,
+)
 
 
 @dataclass(frozen=True)

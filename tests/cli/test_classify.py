@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "classify"))
-from _signals import bass_line, drum_loop  # noqa: E402
+from _signals import bass_line, drum_loop
 
 
 def test_names_table(cli: Callable[..., object]) -> None:

@@ -8,11 +8,21 @@ swapped without touching them. It combines:
 - :func:`classify_session`: both, then reasoning across the session's tracks.
 """
 
-from stemforge.classify.audio import analyse_file, classify_audio, classify_file, read_excerpt
+from stemforge.classify.audio import (
+    analyse_file,
+    classify_audio,
+    classify_file,
+    read_excerpt,
+)
 from stemforge.classify.features import AudioFeatures, measure
 from stemforge.classify.names import classify_name, tokenize
 from stemforge.classify.roles import ROLES, Classification
-from stemforge.classify.session import NamedTrack, classify_session, classify_tracks, combine
+from stemforge.classify.session import (
+    NamedTrack,
+    classify_session,
+    classify_tracks,
+    combine,
+)
 
 __all__ = [
     "ROLES",

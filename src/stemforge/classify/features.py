@@ -21,6 +21,7 @@ few lines and costs milliseconds on a four-second excerpt.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -149,7 +150,7 @@ def _onset_rate(mag: npt.NDArray[np.float64], duration_s: float) -> float:
     return peaks / duration_s
 
 
-def _lowest_peak_hz(power: npt.NDArray[np.float64], freqs: npt.NDArray[np.float64]) -> float:
+def _lowest_peak_hz(power: npt.NDArray[np.float64], freqs: npt.NDArray[np.floating[Any]]) -> float:
     """The lowest spectral peak within 20 dB of the strongest (a bass's fundamental, a chord's root)."""
     if power.size == 0:
         return 0.0

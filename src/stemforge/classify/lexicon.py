@@ -21,15 +21,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+
+def word_set(text: str) -> frozenset[str]:
+    """The whitespace-separated words of ``text`` (how the word tables below are written)."""
+    return frozenset(text.split())
+
+
 #: ``role rank: words...`` one line per group; parsed once at import.
 _ROLE_WORDS = """
 drums 2: kick kik kck bd bassdrum kickdrum snare snr sn sd snaredrum sna hihat hh hat hats hhat
-drums 2: tom toms tomtom floortom racktom standtom hangetom ft oh ohs overhead overheads ovh ovhd ohd
+drums 2: tom toms tomtom floortom racktom standtom hangetom ft oh ohs overhead overheads ovh
+drums 2: ovhd ohd
 drums 2: cymbal cymbals cym cymb ride crash china splash rim rimshot sidestick crossstick
 drums 2: schlagzeug becken bombo caja charles aereos platos charleston cassa rullante piatti
 drums 2: drumkit drummer linndrum breakbeat bateria batterie batteria cymbales
-drums 2: addictive superior ezdrummer ssd bfd battery ultrabeat stylus stacker grancassa charley bumbo caixa chimbal trummor trommer
-drums 1.5: beatbox drums drum kit break brushes brush sticks stick rack floor timbal caisse trigger tamburo impulse
+drums 2: addictive superior ezdrummer ssd bfd battery ultrabeat stylus stacker grancassa charley
+drums 2: bumbo caixa chimbal trummor trommer
+drums 1.5: beatbox drums drum kit break brushes brush sticks stick rack floor timbal caisse
+drums 1.5: trigger tamburo impulse
 drums 1.5: 909 707 606 tr808 tr909 trash crush
 drums 1: room rooms rm raum amb loop beat fills fill groove amen
 percussion 2: perc percs percussion percussions percusion percussioni perkussion schlagwerk
@@ -39,16 +48,22 @@ percussion 2: cabasa guiro claves woodblock triangle triangolo triangel timbales
 percussion 2: tabla maracas castanets castanuelas agogo clap claps handclap handclaps snap snaps
 percussion 2: fingersnap fingersnaps stomp stomps klatschen palmas timpani timps timp pauken
 percussion 2: glock glockenspiel vibes vibraphone vibrafono marimba xylophone xylo chimes gong
-percussion 2: surdo udu rainstick spoons vibraslap cuica berimbau guira tam handperc steeldrum cencerro clave bodhran washboard handpan hangdrum gamelan taiko dhol darbuka riq bendir framedrum timpano clp prc tmb cga percussao pandeiro ganza triangulo
+percussion 2: surdo udu rainstick spoons vibraslap cuica berimbau guira tam handperc steeldrum
+percussion 2: cencerro clave bodhran washboard handpan hangdrum gamelan taiko dhol darbuka riq
+percussion 2: bendir framedrum timpano clp prc tmb cga percussao pandeiro ganza triangulo
 percussion 1.5: bell bells
 bass 2: bass bs basse bajo basso bassline subbass reese fretless kontrabass contrabass
-bass 2: contrebasse contrabajo contrabbasso bassgitarre trilian synthbass bss lowend contrabbassi baixo elbas
+bass 2: contrebasse contrabajo contrabbasso bassgitarre trilian synthbass bss lowend
+bass 2: contrabbassi baixo elbas
 bass 1.5: sub 808 upright wobble ampeg svt 303
 guitars 2: gtr gtrs guitar guitars guit gitarre gitarren guitarra guitarras guitare guitares
 guitars 2: chitarra chitarre eg ag egtr agtr acgtr egit git nylon dobro banjo mandolin mando
-guitars 2: mandolina mandoline mandolino ukulele uke sitar bouzouki ebow resonator charango cuatro balalaika lute oud saz pipa shamisen requinto gt gtar powerchords axefx kemper marshall violao cavaquinho gitaar elgtr
+guitars 2: mandolina mandoline mandolino ukulele uke sitar bouzouki ebow resonator charango
+guitars 2: cuatro balalaika lute oud saz pipa shamisen requinto gt gtar powerchords axefx kemper
+guitars 2: marshall violao cavaquinho gitaar elgtr
 guitars 2: ac30 telecaster tele strat stratocaster 12string 6string
-guitars 1.5: el ac acoustic acustica acustico akustik acoustique electric elec elettrica elettrico seche
+guitars 1.5: el ac acoustic acustica acustico akustik acoustique electric elec elettrica
+guitars 1.5: elettrico seche
 guitars 1.5: electrica electrico electrique elektrisch steel strum strumming
 guitars 1: amp cab rhythm rhy riff riffs crunch fuzz dist distortion clean fender gibson helix
 keys 2: piano pno pianos pianoforte klavier fluegel rhodes wurli wurlitzer organ organs org
@@ -56,18 +71,21 @@ keys 2.5: mellotron tron
 keys 2: orgel orgue organo hammond b3 leslie clav clavinet harpsichord cembalo clavecin
 keys 2: clavicembalo celesta celeste accordion akkordeon acordeon accordeon
 keys 2: fisarmonica melodica harmonium ep epiano cp70 cp80 keyscape teclado teclados
-keys 2: tastiera tastiere clavier claviers keyboard keyboards farfisa kbd kbds kb continental orgao sanfona toetsen
+keys 2: tastiera tastiere clavier claviers keyboard keyboards farfisa kbd kbds kb continental
+keys 2: orgao sanfona toetsen
 keys 1.5: keys key grand chords chord rotary nord kronos motif triton
 synths 2: pad pads arp arps arpeggio arpeggiator pluck plucks supersaw vocoder talkbox
 synths 2: sintetizador synthesizer synthesiser synthetiseur sintetizzatore nappe nappes
 synths 1.5: synth synths syn moog minimoog juno prophet ob6 jupiter dx7 modular
 synths 1.5: seq sequence stab stabs saw growl acid drone serum sylenth massive omnisphere
-synths 1.5: nexus spire vital diva pigments alchemy es2 polysynth monosynth synthe synthes 3xosc sytrus harmor harmless operator wavetable retrologue padshop korg virus ms20 sh101
+synths 1.5: nexus spire vital diva pigments alchemy es2 polysynth monosynth synthe synthes 3xosc
+synths 1.5: sytrus harmor harmless operator wavetable retrologue padshop korg virus ms20 sh101
 synths 1: swell lead
 strings 2: strings str strs violin violins vln vn vla viola violas cello cellos celli vc vcl
 strings 2: fiddle orch orchestra orchestral pizz pizzicato spicc spiccato harp harps arpa
 strings 2: harpe harfe violino violini violon violons geige geigen violine bratsche
-strings 2: violoncelle violoncello cuerdas cordes archi streicher violonchelo viole violoncelli erhu guzheng koto dulcimer zither contrabasses doublebasses cordas strgs strngs
+strings 2: violoncelle violoncello cuerdas cordes archi streicher violonchelo viole violoncelli
+strings 2: erhu guzheng koto dulcimer zither contrabasses doublebasses cordas strgs strngs
 strings 1.5: string quartet ensemble ens basses
 horns 2: horns horn hn hrn brass trumpet trumpets tpt tpts trp tromba trompete trompeta
 horns 2: trompette trombone trombones tbn trb posaune trombon sax saxes saxophone saxophon
@@ -85,80 +103,92 @@ lead_vocals 1: verse
 backing_vocals 2: bgv bgvs bv bvs bvox bgvox backing backings backup backups harmony harmonies
 backing_vocals 2: harm harms hrm backgesang backgroundgesang choir choirs chor chore coro coros
 backing_vocals 2: cori choeur choeurs ooh oohs oooh aah aahs ahh ahhs adlib adlibs chant chants
-backing_vocals 2: shouts shout gang voices voci zweitstimme bkgd bckgrnd bck hum hums humming achtergrondzang korer koor
+backing_vocals 2: shouts shout gang voices voci zweitstimme bkgd bckgrnd bck hum hums humming
+backing_vocals 2: achtergrondzang korer koor
 backing_vocals 1.5: background bg bgs bkg bk back
 backing_vocals 1: dbl dbls double doubles dt stack stacks layer layers
 fx 2: fx sfx efx effects effect effekte efectos effets effetti riser risers uplifter downlifter
 fx 2: sweep sweeps whoosh swoosh woosh impact impacts boom booms noise vinyl crackle reverse
 fx 2: transition transitions atmosphere atmos atmo ambience ambiance texture textures
 fx 2: soundscape foley rain birds glitch stutter verb reverb delay dly throw throws airhorn
-fx 2: siren laser zap scratches turntable turntables downshifter tapestop subdrop ocean thunder traffic waves storm nature forest fieldrecording echo roomtone cymbalswell buildup efeitos
+fx 2: siren laser zap scratches turntable turntables downshifter tapestop subdrop ocean thunder
+fx 2: traffic waves storm nature forest fieldrecording echo roomtone cymbalswell buildup efeitos
 fx 1.5: hit hits crowd return returns radio tape wind feedback build
 fx 1: phone drop ambient
-other 2: harmonica harp_harmonica whistle whistling theremin bagpipes bagpipe kalimba mbira
+other 2: harmonica whistle whistling theremin bagpipes bagpipe kalimba mbira
 other 2: didgeridoo musicbox armonica kazoo jawharp tinwhistle pennywhistle uilleann
 other 1: sample samples melody chops chop kontakt sampler interlude skit backingtrack
 """
 
 #: Words that keep a track out of every stem.
-HARD_EXCLUDE = frozenset(
-    "click clicks clicktrack clk klick clic claqueta claquete metronome metronom metronomo metronomo "
-    "guide guides guia guida scratch ref refs reference referenz referencia rough roughs "
-    "roughmix demo demos talkback timecode smpte ltc slate count countin instrumental "
-    "memo karaoke pinknoise talkback countoff".split()
+HARD_EXCLUDE = word_set(
+    """
+    click clicks clicktrack clk klick clic claqueta claquete metronome metronom metronomo
+    metronomo guide guides guia guida scratch ref refs reference referenz referencia rough
+    roughs roughmix demo demos talkback timecode smpte ltc slate count countin instrumental
+    memo karaoke pinknoise talkback countoff
+    """
 )
 
 #: Words that mean a whole-song file, unless an instrument word says otherwise
 #: (``Mix`` is excluded, ``Drum Mix`` is the drums).
-SOFT_EXCLUDE = frozenset(
-    "mix mixes mixdown 2mix master masters mastered mastering premaster bounce bounced "
-    "print printed tv cue tb tone tones 1k 1khz sine notes fullsong".split()
+SOFT_EXCLUDE = word_set(
+    """
+    mix mixes mixdown 2mix master masters mastered mastering premaster bounce bounced print
+    printed tv cue tb tone tones 1k 1khz sine notes fullsong
+    """
 )
 
 #: With a vocal word, these make it a backing vocal even next to ``lead``.
-BACKING_MODIFIERS = frozenset(
-    "dbl dbls double doubles dt harm harms harmony harmonies hrm bgv bv oct octave octaves "
-    "unison triple quad trpl pad pads stack stacks layer layers segunda seconda zweitstimme choir ooh oohs aah aahs adlib adlibs gang group crowd "
-    "answer response responses shout shouts chants thirds fifths bg bgs bk bkg back backing "
-    "backup backups background".split()
+BACKING_MODIFIERS = word_set(
+    """
+    dbl dbls double doubles dt harm harms harmony harmonies hrm bgv bv oct octave octaves
+    unison triple quad trpl pad pads stack stacks layer layers segunda seconda zweitstimme
+    choir ooh oohs aah aahs adlib adlibs gang group crowd answer response responses shout
+    shouts chants thirds fifths bg bgs bk bkg back backing backup backups background
+    """
 )
 
 #: With a vocal word and no ``lead``, these make it a backing vocal (``Vox Hi``).
-WEAK_BACKING_MODIFIERS = frozenset("hi high lo low whisper whispers falsetto 2nd 3rd alt".split())
+WEAK_BACKING_MODIFIERS = word_set("hi high lo low whisper whispers falsetto 2nd 3rd alt")
 
 #: Words marking the main voice (``Lead Vox``, ``Voz Principal``, ``Hauptstimme``).
-LEAD_MARKERS = frozenset("lead ld main principal principale lider haupt solista".split())
+LEAD_MARKERS = word_set("lead ld main principal principale lider haupt solista")
 
 #: Words that turn whatever they name into an effect track (``Vox Throw``, ``Gtr FX``).
-FX_MODIFIERS = frozenset(
-    "fx sfx efx throw throws verb reverb delay dly echo reverse chops chop effects tapestop".split()
+FX_MODIFIERS = word_set(
+    """
+    fx sfx efx throw throws verb reverb delay dly echo reverse chops chop effects tapestop
+    """
 )
 
 #: Synthesiser words that turn strings, brass, choir or bells into a synth (``Synth Strings``).
-SYNTH_MODIFIERS = frozenset("synth synths syn moog minimoog juno prophet ob6 jupiter modular".split())
+SYNTH_MODIFIERS = word_set("synth synths syn moog minimoog juno prophet ob6 jupiter modular")
 
 #: Words that carry no role: positions, mic models, takes, channel and DAW words.
-FILLERS = frozenset(
+FILLERS = word_set(
     """
-    in out inside outside top bot btm bottom up down under over front reso resonant beater
-    hi lo low high mid l r m s c lt rt left right mono stereo st ms side sides close far near
-    di dir direct line mic mics cab dry wet proc processed raw edit edited edits comp comped
-    comps tuned tune tuning final take takes tk t v ver version alt new old copy dup bip cnsl
-    consolidated stem stems track tracks trk audio ch chan channel input bus aux group grp
-    part pt section intro outro chorus bridge pre prechorus solo roll the and of a for
-    sm57 sm58 sm7 sm7b sm81 u87 u47 u67 m81 m88 m80 m201 414 c414 d112 d6 beta beta52 beta91
-    beta57 e602 e604 e609 e906 md421 421 km184 km84 r121 re20 re27 nt1 tlm tlm103 c12 251
-    4038 4033 coles royer ribbon condenser fet 47fet ksm at4050 pr40 nyquist sh 57 58 87 47
-    oben unten links rechts arriba abajo dentro fuera sopra sotto dessus dessous gauche
-    droite izq der sinistra destra innen aussen teppich mikro bpm maj min vintage studio classic steinway
-    stand konzert quer full trig smpl male female boy girl man woman bnc bnce tr
-    """.split()
+    in out inside outside top bot btm bottom up down under over front reso resonant beater hi
+    lo low high mid l r m s c lt rt left right mono stereo st ms side sides close far near di
+    dir direct line mic mics cab dry wet proc processed raw edit edited edits comp comped comps
+    tuned tune tuning final take takes tk t v ver version alt new old copy dup bip cnsl
+    consolidated stem stems track tracks trk audio ch chan channel input bus aux group grp part
+    pt section intro outro chorus bridge pre prechorus solo roll the and of a for sm57 sm58 sm7
+    sm7b sm81 u87 u47 u67 m81 m88 m80 m201 414 c414 d112 d6 beta beta52 beta91 beta57 e602 e604
+    e609 e906 md421 421 km184 km84 r121 re20 re27 nt1 tlm tlm103 c12 251 4038 4033 coles royer
+    ribbon condenser fet 47fet ksm at4050 pr40 nyquist sh 57 58 87 47 oben unten links rechts
+    arriba abajo dentro fuera sopra sotto dessus dessous gauche droite izq der sinistra destra
+    innen aussen teppich mikro bpm maj min vintage studio classic steinway stand konzert quer
+    full trig smpl male female boy girl man woman bnc bnce tr
+    """
 )
 
 #: Names made only of these (and numbers) are DAW defaults: ``Audio 07``, ``Track 12``.
-DAW_DEFAULT_WORDS = frozenset(
-    "audio track tracks trk inst instrument instruments software midi new untitled bus aux "
-    "group grp take comp ch chan channel input in stereo mono copy dup st".split()
+DAW_DEFAULT_WORDS = word_set(
+    """
+    audio track tracks trk inst instrument instruments software midi new untitled bus aux group
+    grp take comp ch chan channel input in stereo mono copy dup st
+    """
 )
 
 #: Adjacent word pairs that mean something other than their parts.
@@ -327,4 +357,5 @@ __all__ = [
     "VOCABULARY",
     "WEAK_BACKING_MODIFIERS",
     "Word",
+    "word_set",
 ]

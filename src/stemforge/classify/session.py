@@ -28,28 +28,29 @@ from typing import Protocol, runtime_checkable
 
 from stemforge.classify.audio import EXCERPT_S, analyse_file
 from stemforge.classify.features import AudioFeatures
-from stemforge.classify.lexicon import DAW_DEFAULT_WORDS, LEAD_MARKERS
+from stemforge.classify.lexicon import DAW_DEFAULT_WORDS, LEAD_MARKERS, word_set
 from stemforge.classify.names import classify_name, tokenize
 from stemforge.classify.roles import Classification
 from stemforge.errors import StemforgeError
 
 #: Words that name where a source was picked up, not what it is.
-_POSITION_WORDS = frozenset(
+_POSITION_WORDS = word_set(
     """
-    l r m s c left right lt rt links rechts gauche droite izq der sinistra destra mono stereo st ms
-    in out inside outside top bot btm bottom up down under over front back reso port beater
-    di dir direct amp mic mics cab line close far near dry wet sub trig trigger sample smpl
-    oben unten dentro fuera sopra sotto dessus dessous arriba abajo innen aussen
-    sm57 sm58 sm7 sm7b u87 u47 u67 m81 m88 414 c414 d112 d6 beta beta52 beta91 e602 e604 e609
-    e906 md421 km184 km84 r121 re20 re27 nt1 tlm103 c12 4038 royer ribbon fet sh
-    comp comped edit edited tuned final take tk v ver version bip dup copy cnsl consolidated
-    """.split()
+    l r m s c left right lt rt links rechts gauche droite izq der sinistra destra mono stereo
+    st ms in out inside outside top bot btm bottom up down under over front back reso port
+    beater di dir direct amp mic mics cab line close far near dry wet sub trig trigger sample
+    smpl oben unten dentro fuera sopra sotto dessus dessous arriba abajo innen aussen sm57 sm58
+    sm7 sm7b u87 u47 u67 m81 m88 414 c414 d112 d6 beta beta52 beta91 e602 e604 e609 e906 md421
+    km184 km84 r121 re20 re27 nt1 tlm103 c12 4038 royer ribbon fet sh comp comped edit edited
+    tuned final take tk v ver version bip dup copy cnsl consolidated
+    """
 )
-_SECTION_WORDS = frozenset(
-    "verse hook chorus bridge intro outro pre prechorus rap rapper mc feat feature spoken".split()
+_SECTION_WORDS = word_set(
+    """
+    verse hook chorus bridge intro outro pre prechorus rap rapper mc feat feature spoken
+    """
 )
-_PLAIN_VOCAL_WORDS = frozenset("vox vocal vocals voc vx voice gesang stimme voz voix voce".split())
-_KICK_WORDS = frozenset("kick kik kck bd bassdrum".split())
+_KICK_WORDS = word_set("kick kik kck bd bassdrum")
 _VOCAL_ROLES = frozenset({"lead_vocals", "backing_vocals"})
 #: How much surer than the name the audio must be to overrule it.
 _OVERRULE_MARGIN = 0.15
@@ -191,7 +192,8 @@ def _one_lead_per_vocal(names: Sequence[str], results: list[Classification], hea
             words = set(_words(names[i]))
             marked = 1 if words & (LEAD_MARKERS | {"lv", "leadvox", "leadvocal"}) else 0
             number = _number(_words(names[i]))
-            level = heard[i].features.rms_dbfs if heard[i] is not None else -math.inf
+            listened = heard[i]
+            level = listened.features.rms_dbfs if listened is not None else -math.inf
             return (marked, -number if number else 1, level, -i)
 
         main = max(members, key=priority)
