@@ -110,3 +110,11 @@ def test_the_callers_buffer_may_be_reused_between_blocks() -> None:
         meter.process(scratch[:, : part.shape[1]])
         scratch[:] = np.nan  # a renderer overwrites its block buffer
     assert_identical(meter.result(), analyze(buffer))
+
+
+@pytest.mark.parametrize("sample_rate", [44100, 48000])
+def test_true_peak_function_equals_the_meter(sample_rate: int) -> None:
+    from stemforge.analysis import true_peak_dbtp
+
+    buffer = music_like(7.0, sample_rate=sample_rate)
+    assert true_peak_dbtp(buffer.samples, sample_rate) == analyze(buffer).true_peak_dbtp

@@ -112,10 +112,13 @@ def test_bad_inputs_exit_2_with_one_line(cli, unchanged, files, tmp_path) -> Non
     text.write_text("these are my mix notes, not audio\n")
     truncated = tmp_path / "cut.wav"
     truncated.write_bytes(files["vocals"].read_bytes()[: 40_000])
-    check = unchanged(text, truncated, *files.values())
+    low_rate = tmp_path / "phone.wav"
+    sf.write(str(low_rate), np.zeros((4000, 1), np.float32), 4000)
+    check = unchanged(text, truncated, low_rate, *files.values())
     assert_user_error(cli("analyze", tmp_path / "missing.wav"), r"missing\.wav")
     assert_user_error(cli("analyze", files["mix"], text), r"notes\.wav")
     assert_user_error(cli("analyze", truncated), r"cut\.wav: truncated")
+    assert_user_error(cli("analyze", low_rate), r"phone\.wav: sample_rate=4000 Hz is too low")
     assert_user_error(cli("analyze", files["mix"], "--target", "12"), r"--target=12 must be between")
     assert_user_error(cli("analyze", files["mix"], "--report", files["mix"]), r"would overwrite an input")
     check()

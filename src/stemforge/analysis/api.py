@@ -11,8 +11,9 @@ import numpy.typing as npt
 
 from stemforge.analysis.meter import LoudnessMeter
 from stemforge.analysis.result import LoudnessReport
+from stemforge.analysis.truepeak import TruePeakDetector
 from stemforge.audio import AudioBuffer, BlockReader
-from stemforge.errors import UsageError
+from stemforge.errors import AnalysisError, UsageError
 
 #: Frames read per block by :func:`analyze_file`.
 DEFAULT_BLOCK_FRAMES = 1 << 16
@@ -72,7 +73,10 @@ def analyze_file(
     if isinstance(block_frames, bool) or int(block_frames) != block_frames or block_frames <= 0:
         raise UsageError(f"block_frames={block_frames!r} must be a positive integer")
     with BlockReader(path) as reader:
-        meter = LoudnessMeter(reader.sample_rate, reader.channels, path=str(path))
+        try:
+            meter = LoudnessMeter(reader.sample_rate, reader.channels, path=str(path))
+        except UsageError as exc:
+            raise AnalysisError(f"{path}: {exc}") from None
         for block in reader.blocks(int(block_frames)):
             meter.process(block)
             if on_progress is not None:
@@ -103,6 +107,9 @@ def integrated_loudness(samples: npt.NDArray[np.floating], sample_rate: int) -> 
 def true_peak_dbtp(samples: npt.NDArray[np.floating], sample_rate: int) -> float:
     """Largest true-peak level of any channel (BS.1770-4 Annex 2) in dBTP; ``-inf`` for silence.
 
+    Runs only the true-peak detector, fed the same one-second blocks as
+    :class:`LoudnessMeter`, so it equals ``analyze(...).true_peak_dbtp`` exactly.
+
     Parameters
     ----------
     samples : np.ndarray, float, shape (channels, frames)
@@ -110,10 +117,14 @@ def true_peak_dbtp(samples: npt.NDArray[np.floating], sample_rate: int) -> float
         In Hz.
     """
     array = _samples(samples, sample_rate)
-    meter = LoudnessMeter(sample_rate, array.shape[0], spectrum=False)
-    meter.process(array)
-    peak = meter.result().true_peak_dbtp
-    return -math.inf if peak is None else peak
+    checker = LoudnessMeter._loudness_only(sample_rate, array.shape[0])  # validation only
+    block = checker._checked(array)
+    detector = TruePeakDetector(int(sample_rate), block.shape[0])
+    for start in range(0, block.shape[1], int(sample_rate)):
+        detector.process(block[:, start : start + int(sample_rate)])
+    detector.flush()
+    peak = float(detector.peaks.max()) if detector.peaks.size else 0.0
+    return 20.0 * math.log10(peak) if peak > 0 else -math.inf
 
 
 def sample_peak_dbfs(samples: npt.NDArray[np.floating]) -> float:
