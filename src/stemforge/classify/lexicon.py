@@ -52,6 +52,7 @@ percussion 2: surdo udu rainstick spoons vibraslap cuica berimbau guira tam hand
 percussion 2: cencerro clave bodhran washboard handpan hangdrum gamelan taiko dhol darbuka riq
 percussion 2: bendir framedrum timpano clp prc tmb cga percussao pandeiro ganza triangulo
 percussion 1.5: bell bells
+percussion 2: glk xyl vib crotales
 bass 2: bass bs basse bajo basso bassline subbass reese fretless kontrabass contrabass
 bass 2: contrebasse contrabajo contrabbasso bassgitarre trilian synthbass bss lowend
 bass 2: contrabbassi baixo elbas
@@ -66,6 +67,7 @@ guitars 1.5: el ac acoustic acustica acustico akustik acoustique electric elec e
 guitars 1.5: elettrico seche
 guitars 1.5: electrica electrico electrique elektrisch steel strum strumming
 guitars 1: amp cab rhythm rhy riff riffs crunch fuzz dist distortion clean fender gibson helix
+guitars 1: solo
 keys 2: piano pno pianos pianoforte klavier fluegel rhodes wurli wurlitzer organ organs org
 keys 2.5: mellotron tron
 keys 2: orgel orgue organo hammond b3 leslie clav clavinet harpsichord cembalo clavecin
@@ -87,6 +89,8 @@ strings 2: harpe harfe violino violini violon violons geige geigen violine brats
 strings 2: violoncelle violoncello cuerdas cordes archi streicher violonchelo viole violoncelli
 strings 2: erhu guzheng koto dulcimer zither contrabasses doublebasses cordas strgs strngs
 strings 1.5: string quartet ensemble ens basses
+strings 1.5: cb cbs hp
+strings 1: decca tree outrigger outriggers
 horns 2: horns horn hn hrn brass trumpet trumpets tpt tpts trp tromba trompete trompeta
 horns 2: trompette trombone trombones tbn trb posaune trombon sax saxes saxophone saxophon
 horns 2: saxofon saxo flugelhorn flugel cornet tuba euphonium flute flutes flauta flote flauto
@@ -94,11 +98,13 @@ horns 2: piccolo clarinet clarinets clarinete clarinette klarinette clarinetto o
 horns 2: bassoon fagott fagot fagotto basson woodwind woodwinds winds cuivres metales blaser
 horns 2: blaeser fiati ottoni vientos recorder brs hrns metais sopros
 horns 1.5: bari baritone bone fl cl clar
+horns 1.5: tba ob bsn
 horns 1: tenor alto sop soprano tenore
 lead_vocals 2: lv leadvox leadvocal gesang leadgesang hauptstimme stimme voz voix voce
 lead_vocals 2: singer rap rapper mc spoken narration narrator speech acapella acappella cappella
 lead_vocals 2: cantante vocalist sprecher sprache zang sang
 lead_vocals 1.5: vox vocal vocals voc vx voice vocs voces hook vo dialogue dialog
+lead_vocals 1.5: host scream screams talk
 lead_vocals 1: verse
 backing_vocals 2: bgv bgvs bv bvs bvox bgvox backing backings backup backups harmony harmonies
 backing_vocals 2: harm harms hrm backgesang backgroundgesang choir choirs chor chore coro coros
@@ -106,6 +112,7 @@ backing_vocals 2: cori choeur choeurs ooh oohs oooh aah aahs ahh ahhs adlib adli
 backing_vocals 2: shouts shout gang voices voci zweitstimme bkgd bckgrnd bck hum hums humming
 backing_vocals 2: achtergrondzang korer koor
 backing_vocals 1.5: background bg bgs bkg bk back
+backing_vocals 1.5: yell yells
 backing_vocals 1: dbl dbls double doubles dt stack stacks layer layers
 fx 2: fx sfx efx effects effect effekte efectos effets effetti riser risers uplifter downlifter
 fx 2: sweep sweeps whoosh swoosh woosh impact impacts boom booms noise vinyl crackle reverse
@@ -114,6 +121,7 @@ fx 2: soundscape foley rain birds glitch stutter verb reverb delay dly throw thr
 fx 2: siren laser zap scratches turntable turntables downshifter tapestop subdrop ocean thunder
 fx 2: traffic waves storm nature forest fieldrecording echo roomtone cymbalswell buildup efeitos
 fx 1.5: hit hits crowd return returns radio tape wind feedback build
+fx 1.5: audience
 fx 1: phone drop ambient
 other 2: harmonica whistle whistling theremin bagpipes bagpipe kalimba mbira
 other 2: didgeridoo musicbox armonica kazoo jawharp tinwhistle pennywhistle uilleann
@@ -186,7 +194,7 @@ FILLERS = word_set(
 #: Names made only of these (and numbers) are DAW defaults: ``Audio 07``, ``Track 12``.
 DAW_DEFAULT_WORDS = word_set(
     """
-    audio track tracks trk inst instrument instruments software midi new untitled bus aux group
+    spare audio track tracks trk inst instrument instruments software midi new untitled bus aux group
     grp take comp ch chan channel input in stereo mono copy dup st
     """
 )
