@@ -54,7 +54,7 @@ def validate_manifest(data: Any, *, where: str = MANIFEST_NAME) -> Mapping[str, 
     for key, kind in _REQUIRED.items():
         if not isinstance(data.get(key), kind) or isinstance(data.get(key), bool):
             raise ManifestError(f"{where}: {key!r} is missing or not a {kind.__name__}")
-    if version < 1:
+    if int(data["schema_version"]) < 1:
         raise ManifestError(f"{where}: schema_version {version} must be at least 1")
     if data["format"] != PACKAGE_FORMAT:
         raise ManifestError(f"{where}: format {data['format']!r} is not {PACKAGE_FORMAT!r}")

@@ -170,7 +170,7 @@ def build_manifest(folder: Path, *, run_checks: bool = True) -> tuple[dict[str, 
             "failed": sorted(report.codes(Severity.FAIL)),
             "warnings": sorted(report.codes(Severity.WARN)),
         }
-    nulling = render.get("nulling") if isinstance(render.get("nulling"), dict) else {}
+    nulling: dict[str, Any] = render["nulling"] if isinstance(render.get("nulling"), dict) else {}
     manifest: dict[str, Any] = {
         "schema_version": MANIFEST_SCHEMA_VERSION,
         "format": PACKAGE_FORMAT,

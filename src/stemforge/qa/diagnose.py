@@ -313,11 +313,11 @@ def diagnose(
                        "window_start_s": round(start / sample_rate, 3)}
             if c.lag_frames:
                 ms = abs(c.lag_frames) / sample_rate * 1000
-                late = "late" if c.lag_frames > 0 else "early"
+                when = "late" if c.lag_frames > 0 else "early"
                 extra = " and polarity-inverted" if c.inverted else ""
                 findings.append(Finding(
                     "SF501", Severity.FAIL,
-                    f"is shifted by {c.lag_frames:+d} {_samples(c.lag_frames)} ({ms:.2f} ms {late}){extra} against the mix; "
+                    f"is shifted by {c.lag_frames:+d} {_samples(c.lag_frames)} ({ms:.2f} ms {when}){extra} against the mix; "
                     f"move it {'earlier' if c.lag_frames > 0 else 'later'} by {abs(c.lag_frames)} {_samples(c.lag_frames)}",
                     name, details))
             if c.inverted:
