@@ -56,7 +56,7 @@ percussion 2: glk xyl vib crotales
 bass 2: bass bs basse bajo basso bassline subbass reese fretless kontrabass contrabass
 bass 2: contrebasse contrabajo contrabbasso bassgitarre trilian synthbass bss lowend
 bass 2: contrabbassi baixo elbas
-bass 1.5: sub 808 upright wobble ampeg svt 303
+bass 1.5: sub 808 upright wobble base ampeg svt 303
 guitars 2: gtr gtrs guitar guitars guit gitarre gitarren guitarra guitarras guitare guitares
 guitars 2: chitarra chitarre eg ag egtr agtr acgtr egit git nylon dobro banjo mandolin mando
 guitars 2: mandolina mandoline mandolino ukulele uke sitar bouzouki ebow resonator charango
@@ -296,6 +296,7 @@ PAIRS: dict[tuple[str, str], str] = {
     ("t", "4"): "tom",
     ("sub", "synth"): "synthbass",
     ("tom", "basse"): "floortom",
+    ("tom", "base"): "floortom",
     ("field", "recording"): "fieldrecording",
     ("frame", "drum"): "framedrum",
     ("hang", "drum"): "hangdrum",

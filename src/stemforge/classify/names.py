@@ -74,13 +74,14 @@ class Token:
         Lower case, accents folded, as looked up (``tambourine`` for ``Tambou``).
     text : str
         The words of the name it stands for, as written (``Bass Drum``).
-    guessed : bool
-        True when ``word`` was read from an abbreviation or a compound's tail.
+    penalty : float
+        How much less specific the word counts: 0.5 when read from an abbreviation or a
+        compound's tail, 1.0 when read as a typo of a known word, else 0.
     """
 
     word: str
     text: str
-    guessed: bool = False
+    penalty: float = 0.0
 
 
 @functools.lru_cache(maxsize=16384)
@@ -152,6 +153,19 @@ def _build_prefixes() -> dict[str, str]:
 
 
 _PREFIXES = _build_prefixes()
+
+
+def _build_typos() -> dict[str, str]:
+    """One deletion of each long role word → the word (a symmetric-delete index for typos)."""
+    found: dict[str, set[str]] = {}
+    for word, info in ROLE_WORDS.items():
+        if len(word) >= 5 and word.isalpha() and info.rank >= 1.5:
+            for i in range(len(word)):
+                found.setdefault(word[:i] + word[i + 1 :], set()).add(word)
+    return {key: next(iter(words)) for key, words in found.items() if len({ROLE_WORDS[w].role for w in words}) == 1}
+
+
+_TYPOS = _build_typos()
 _TAILS = sorted((w for w in ROLE_WORDS if len(w) >= 5 and w.isalpha()), key=len, reverse=True)
 
 
@@ -167,11 +181,17 @@ def _resolve(word: str, text: str) -> list[Token]:
     if pieces is not None:
         return [Token(p, text) for p in pieces]
     if word in _PREFIXES:
-        return [Token(_PREFIXES[word], text, guessed=True)]
+        return [Token(_PREFIXES[word], text, penalty=0.5)]
     if len(word) >= 8:
         for tail in _TAILS:
             if word.endswith(tail) and len(word) - len(tail) >= 3:
-                return [Token(tail, text, guessed=True)]
+                return [Token(tail, text, penalty=0.5)]
+    if len(word) >= 5 and word.isalpha():  # one letter wrong, missing, extra or swapped
+        shorter = [word[:i] + word[i + 1 :] for i in range(len(word))]
+        candidates = {_TYPOS.get(w) for w in [word, *shorter]} | {w for w in shorter if w in ROLE_WORDS}
+        known = sorted(w for w in candidates if w)
+        if known and len({ROLE_WORDS[w].role for w in known}) == 1:
+            return [Token(known[0], text, penalty=1.0)]
     return [Token(word, text)]
 
 
@@ -245,7 +265,7 @@ def _decide(tokens: tuple[Token, ...]) -> Classification:
 
     def rank(hit: tuple[Word, int, Token]) -> float:
         info, _, token = hit
-        return info.rank - (0.5 if token.guessed else 0.0)
+        return info.rank - token.penalty
 
     if present & _DRUM_WORDS:  # "Drum Sub", "Kick Sub": the sub-kick mic, not a sub bass
         hits = [h for h in hits if h[2].word != "sub"] or hits
