@@ -27,7 +27,7 @@ import numpy as np
 import soundfile as sf
 
 from stemforge.classify import classify_file, classify_name, classify_session
-from stemforge.classify.names import _fold, _segment, tokenize
+from stemforge.classify.names import _fold, _read, _segment, _split_run, tokenize
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -79,6 +79,8 @@ def _cold() -> None:
     tokenize.cache_clear()
     _segment.cache_clear()
     _fold.cache_clear()
+    _read.cache_clear()
+    _split_run.cache_clear()
 
 
 def best_of(runs: int, work: object) -> float:

@@ -95,10 +95,11 @@ def _fold(word: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
-def _split_run(run: str) -> list[str]:
+@functools.lru_cache(maxsize=16384)
+def _split_run(run: str) -> tuple[str, ...]:
     """Split one alphanumeric run at camelCase and letter/digit boundaries."""
     if _fold(run) in VOCABULARY:
-        return [run]
+        return (run,)
     parts: list[str] = []
     for piece in _CAMEL.split(run):
         if not piece:
@@ -107,7 +108,7 @@ def _split_run(run: str) -> list[str]:
             parts.append(piece)
         else:
             parts.extend(p for p in _DIGITS.split(piece) if p)
-    return parts
+    return tuple(parts)
 
 
 @functools.lru_cache(maxsize=8192)
@@ -166,33 +167,41 @@ def _build_typos() -> dict[str, str]:
 
 
 _TYPOS = _build_typos()
-_TAILS = sorted((w for w in ROLE_WORDS if len(w) >= 5 and w.isalpha()), key=len, reverse=True)
+_TAILS = frozenset(w for w in ROLE_WORDS if len(w) >= 5 and w.isalpha())
+_TAIL_LENGTHS = sorted({len(w) for w in _TAILS}, reverse=True)
 
 
-def _resolve(word: str, text: str) -> list[Token]:
-    """Tokens for one folded word, reading plurals, compounds and abbreviations."""
+@functools.lru_cache(maxsize=16384)
+def _read(word: str) -> tuple[tuple[str, float], ...]:
+    """What one folded word stands for: known words with a penalty (plurals, compounds,
+    abbreviations, a compound's tail, a one-letter typo), or itself."""
     if word in VOCABULARY or word.isdigit():
-        return [Token(word, text)]
+        return ((word, 0.0),)
     for suffix in ("s", "es"):
         stem = word[: -len(suffix)]
         if word.endswith(suffix) and len(stem) >= 3 and (stem in ROLE_WORDS or stem in HARD_EXCLUDE or stem in SOFT_EXCLUDE):
-            return [Token(stem, text)]
+            return ((stem, 0.0),)
     pieces = _segment(word) if len(word) >= 3 else None
     if pieces is not None:
-        return [Token(p, text) for p in pieces]
+        return tuple((p, 0.0) for p in pieces)
     if word in _PREFIXES:
-        return [Token(_PREFIXES[word], text, penalty=0.5)]
+        return ((_PREFIXES[word], 0.5),)
     if len(word) >= 8:
-        for tail in _TAILS:
-            if word.endswith(tail) and len(word) - len(tail) >= 3:
-                return [Token(tail, text, penalty=0.5)]
+        for length in _TAIL_LENGTHS:
+            if len(word) - length >= 3 and word[-length:] in _TAILS:
+                return ((word[-length:], 0.5),)
     if len(word) >= 5 and word.isalpha():  # one letter wrong, missing, extra or swapped
         shorter = [word[:i] + word[i + 1 :] for i in range(len(word))]
         candidates = {_TYPOS.get(w) for w in [word, *shorter]} | {w for w in shorter if w in ROLE_WORDS}
         known = sorted(w for w in candidates if w)
         if known and len({ROLE_WORDS[w].role for w in known}) == 1:
-            return [Token(known[0], text, penalty=1.0)]
-    return [Token(word, text)]
+            return ((known[0], 1.0),)
+    return ((word, 0.0),)
+
+
+def _resolve(word: str, text: str) -> list[Token]:
+    """Tokens for one folded word (see :func:`_read`), keeping the text they stand for."""
+    return [Token(w, text, penalty=p) for w, p in _read(word)]
 
 
 def _strip_name(name: str) -> str:
