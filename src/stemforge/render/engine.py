@@ -41,12 +41,11 @@ DEFAULT_BLOCK_FRAMES = 1 << 16
 #: Level below which a tail counts as over, dBFS.
 TAIL_THRESHOLD_DBFS = -96.0
 _TAIL_THRESHOLD = 10.0 ** (TAIL_THRESHOLD_DBFS / 20.0)
-#: Frames processed per internal step at least and at most. The output is the same for
-#: any step (every chain is bit-exact whatever its block size), so the engine works in
-#: steps of a size that keeps the pool busy and memory bounded, and cuts the outputs into
-#: the caller's ``block_frames``.
-_MIN_STEP_FRAMES = 4096
-_MAX_STEP_FRAMES = 1 << 16
+#: Frames processed per internal step. Every chain gives the same output for any block
+#: size, so the engine always works in steps of this size (big enough to keep the pool
+#: busy, small enough to stay in cache and bound memory) and cuts the outputs into the
+#: caller's ``block_frames``.
+STEP_FRAMES = 1 << 15
 
 
 @dataclass(frozen=True)
@@ -403,7 +402,7 @@ def render_blocks(
             block_frames=block_frames,
         )
         pool = stack.enter_context(ThreadPoolExecutor(max_workers=workers, thread_name_prefix="stemforge-render")) if workers > 1 else None
-        step = min(max(block_frames, _MIN_STEP_FRAMES), _MAX_STEP_FRAMES)
+        step = STEP_FRAMES
         last_frame = plan.max_frames + routing.latency_frames  # never needed past this
         position = 0
 
@@ -424,11 +423,12 @@ def render_blocks(
             tracks = results(pending)
             frames, position = size, position + size
             size = next_size()
-            pending = run_tracks(size)  # queue the next step's tracks before this step's stems
             if pool is None:
                 outputs = [graph.run_stem(k, tracks, frames) for k in range(len(graph.stems))]
+                pending = run_tracks(size)
             else:
                 futures = [pool.submit(graph.run_stem, k, tracks, frames) for k in range(len(graph.stems))]
+                pending = run_tracks(size)  # the next step's tracks run while this step is mixed
                 outputs = [f.result() for f in futures]
             stems, mix = graph.mix(outputs, frames)
             trimmer.feed(stems, mix)
