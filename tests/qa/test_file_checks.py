@@ -156,3 +156,23 @@ def test_mix_at_another_rate_skips_the_null(tmp_path: Path) -> None:
     report = check_delivery(tmp_path / "s", mix=tmp_path / "mix.wav")
     assert issues(report, "SF506") == {"mix.wav": Severity.FAIL}
     assert report.find("SF500")[0].severity is Severity.WARN
+
+
+def test_float_files_over_full_scale_are_warnings(tmp_path: Path) -> None:
+    loud, soft = tone(level=2.0), tone(hz=300)
+    write(tmp_path / "s", "Song - loud.wav", loud, subtype="FLOAT")
+    write(tmp_path / "s", "Song - soft.wav", soft, subtype="FLOAT")
+    write(tmp_path, "mix.wav", loud + soft, subtype="FLOAT")
+    report = check_delivery(tmp_path / "s", mix=tmp_path / "mix.wav")
+    assert issues(report, "SF201") == {"Song - loud.wav": Severity.WARN}
+    assert issues(report, "SF507") == {"mix.wav": Severity.WARN}
+    assert report.passed and report.null_residual_db is not None and report.null_residual_db < -120
+
+
+def test_fixed_point_mix_that_clips_fails(tmp_path: Path) -> None:
+    a, b = tone(level=0.7), tone(level=0.7, hz=220.0)
+    write(tmp_path / "s", "Song - a.wav", a)
+    write(tmp_path / "s", "Song - b.wav", b)
+    write(tmp_path, "mix.wav", np.clip(a + b, -1, 1))
+    report = check_delivery(tmp_path / "s", mix=tmp_path / "mix.wav")
+    assert report.find("SF507")[0].severity is Severity.FAIL and not report.passed

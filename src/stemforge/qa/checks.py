@@ -108,6 +108,11 @@ def format_checks(infos: Sequence[AudioInfo], ref: Reference, names: Mapping[Aud
     return findings
 
 
+def is_float(info: AudioInfo) -> bool:
+    """True for floating-point files (levels above full scale survive)."""
+    return info.subtype in ("FLOAT", "DOUBLE")
+
+
 def clip_level(info: AudioInfo) -> float:
     """The sample value that counts as full scale for a file's format (linear)."""
     if info.subtype.startswith("PCM") and info.bit_depth:
@@ -122,8 +127,13 @@ def level_checks(
     *,
     min_clip_run: int,
     headroom_dbtp: float = HEADROOM_DBTP,
+    float_files: frozenset[str] = frozenset(),
 ) -> list[Finding]:
-    """SF102 NaN/Inf, SF201 clipping, SF202 headroom, SF203 silent, SF204 near-silent, SF205 DC."""
+    """SF102 NaN/Inf, SF201 clipping, SF202 headroom, SF203 silent, SF204 near-silent, SF205 DC.
+
+    In ``float_files`` (floating-point formats) samples past full scale are not clipped;
+    runs of them are a warning (they clip in any fixed-point copy).
+    """
     found: dict[str, list[Finding]] = {c: [] for c in ("SF102", "SF201", "SF202", "SF203", "SF204", "SF205")}
     for name, scan in scans.items():
         peak_dbfs = dbfs(float(scan.peak.max()))
@@ -132,11 +142,18 @@ def level_checks(
                                           name, {"non_finite_samples": scan.non_finite}))
         if scan.clip_runs:
             at = (scan.first_clip_frame or 0) / sample_rates[name]
-            found["SF201"].append(Finding(
-                "SF201", Severity.FAIL,
-                f"clips: {scan.clip_runs} run(s) of {min_clip_run}+ samples at full scale, the longest {scan.longest_clip_run} samples, first at {at:.3f} s",
-                name, {"clip_runs": scan.clip_runs, "clipped_samples": scan.clipped_samples,
-                       "longest_run_frames": scan.longest_clip_run, "first_clip_s": round(at, 6)}))
+            details = {"clip_runs": scan.clip_runs, "clipped_samples": scan.clipped_samples,
+                       "longest_run_frames": scan.longest_clip_run, "first_clip_s": round(at, 6)}
+            if name in float_files:
+                found["SF201"].append(Finding(
+                    "SF201", Severity.WARN,
+                    f"goes over full scale (peak {peak_dbfs:+.1f} dBFS, first at {at:.3f} s): fine in float, "
+                    "clips in any fixed-point copy", name, details | {"float": True}))
+            else:
+                found["SF201"].append(Finding(
+                    "SF201", Severity.FAIL,
+                    f"clips: {scan.clip_runs} run(s) of {min_clip_run}+ samples at full scale, the longest "
+                    f"{scan.longest_clip_run} samples, first at {at:.3f} s", name, details))
         if peak_dbfs <= SILENT_PEAK_DBFS:
             found["SF203"].append(Finding("SF203", Severity.FAIL,
                                           "is silent" + ("" if peak_dbfs == -math.inf else f" (peak {peak_dbfs:.1f} dBFS)"),
@@ -223,6 +240,7 @@ def duplicate_checks(scans: Mapping[str, StemScan]) -> list[Finding]:
 __all__ = [
     "Reference",
     "clip_level",
+    "is_float",
     "duplicate_checks",
     "format_checks",
     "level_checks",

@@ -28,6 +28,7 @@ from stemforge.errors import InputNotFoundError, StemforgeError, UsageError
 from stemforge.qa.checks import (
     clip_level,
     duplicate_checks,
+    is_float,
     format_checks,
     level_checks,
     reference_format,
@@ -220,7 +221,9 @@ def check_delivery(
     scan_by_name = {by_info[i]: s for i, s in zip(infos, scans, strict=True)}
     true_peaks = {by_info[i]: _true_peak_dbtp(i.path, s) for i, s in zip(infos, scans, strict=True)}
     rates = {by_info[i]: i.sample_rate for i in infos}
-    findings += level_checks(scan_by_name, true_peaks, rates, min_clip_run=min_clip_run, headroom_dbtp=headroom_dbtp)
+    floats = frozenset(by_info[i] for i in infos if is_float(i))
+    findings += level_checks(scan_by_name, true_peaks, rates, min_clip_run=min_clip_run, headroom_dbtp=headroom_dbtp,
+                             float_files=floats)
     findings += stereo_checks(scan_by_name)
     findings += duplicate_checks(scan_by_name)
     findings += naming_checks([p.name for p in files])
@@ -228,15 +231,8 @@ def check_delivery(
     if mix_info is not None and mix_path is not None:
         findings += _mix_findings(mix_info, ref_frames=ref.frames, infos=infos, names=by_info, null=null,
                                   skip=skip_null, max_lag_s=max_lag_s)
-        if mix_scan is not None and mix_scan.clip_runs and not any(f.code == "SF507" for f in findings):
-            at = (mix_scan.first_clip_frame or 0) / mix_info.sample_rate
-            findings.append(Finding(
-                "SF507", Severity.FAIL,
-                f"the mix clips: {mix_scan.clip_runs} run(s) of {min_clip_run}+ samples at full scale, first at {at:.3f} s",
-                mix_path.name, {"clip_runs": mix_scan.clip_runs, "clipped_samples": mix_scan.clipped_samples,
-                                "first_clip_s": round(at, 6)}))
-        elif mix_scan is not None and not any(f.code == "SF507" for f in findings):
-            findings.append(Finding("SF507", Severity.PASS, "the mix does not clip"))
+        if mix_scan is not None and not any(f.code == "SF507" for f in findings):
+            findings.append(_mix_clip_finding(mix_info, mix_scan, min_clip_run=min_clip_run))
 
     summaries = tuple(
         StemSummary(
@@ -255,6 +251,22 @@ def check_delivery(
         null_residual_db=None if null is None else _finite(null.residual_db, floor=-200.0),
         elapsed_s=time.perf_counter() - started,
     )
+
+
+def _mix_clip_finding(mix: AudioInfo, scan: StemScan, *, min_clip_run: int) -> Finding:
+    """SF507 from the streaming scan of the mix (fail; a warning for a float mix over full scale)."""
+    if not scan.clip_runs:
+        return Finding("SF507", Severity.PASS, "the mix does not clip")
+    at = (scan.first_clip_frame or 0) / mix.sample_rate
+    details = {"clip_runs": scan.clip_runs, "clipped_samples": scan.clipped_samples, "first_clip_s": round(at, 6),
+               "peak_dbfs": _finite(dbfs(float(scan.peak.max())))}
+    if is_float(mix):
+        return Finding("SF507", Severity.WARN,
+                       f"the mix goes over full scale (peak {dbfs(float(scan.peak.max())):+.1f} dBFS): fine in float, "
+                       "clips in any fixed-point copy; lower the mix bus before mastering", mix.path.name, details)
+    return Finding("SF507", Severity.FAIL,
+                   f"the mix clips: {scan.clip_runs} run(s) of {min_clip_run}+ samples at full scale, first at {at:.3f} s",
+                   mix.path.name, details)
 
 
 def _finite(value: float, *, floor: float | None = None) -> float | None:

@@ -347,7 +347,7 @@ def _explain_rest(
     base = {"residual_db": round(null.residual_db, 1), "window_residual_db": round(remaining_db, 1),
             "window_start_s": round(window.start / sample_rate, 3)}
     over = np.abs(s) > CLIP_LEVEL
-    if over.any():
+    if over.any() and float(np.abs(m).max()) <= CLIP_LEVEL:  # a float mix over full scale did not clip
         near = np.zeros_like(over)
         for channel in range(over.shape[0]):  # clipped samples and their neighbours
             hits = np.flatnonzero(over[channel])
