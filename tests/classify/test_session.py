@@ -111,3 +111,13 @@ def test_unreadable_file_falls_back_to_the_name(tmp_path: Path) -> None:
     bad.write_bytes(b"not audio at all")
     (result,) = classify_session([Track("Kick", (bad,))])
     assert result.role == "drums"
+
+
+def test_words_every_track_shares_do_not_decide() -> None:
+    names = ["Bass Lake_Kick", "Bass Lake_Audio 3", "Bass Lake_Vox", "Bass Lake_Gtr L"]
+    results = classify_session([Track(n) for n in names], audio=False)
+    assert [r.role for r in results] == ["drums", "other", "lead_vocals", "guitars"]
+    assert results[1].confidence <= 0.1 and '"Bass Lake" ignored' in results[1].reason
+    # but shared words that are all a name says still count
+    assert _roles(["Drums_01", "Drums_02", "Drums_03"]) == ["drums"] * 3
+    assert _roles(["Vocals - Lead", "Vocals - Dbl", "Vocals - Harm"]) == ["lead_vocals", "backing_vocals", "backing_vocals"]

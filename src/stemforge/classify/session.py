@@ -9,6 +9,8 @@ reason says which won (``name says "vocals", audio looks like drums; name wins``
 
 Across tracks:
 
+- words every track name shares (a song title: ``Bass Lake_Kick``, ``Bass Lake_Audio 3``)
+  do not decide a role;
 - parts of one source stay together: tracks whose names differ only by position, mic,
   channel or number (``Gtr L``/``Gtr R``/``Gtr DI``, ``Bass DI``/``Bass Amp``,
   ``Kick In``/``Kick Out``/``Kick Sub``) get the role of the surest of them;
@@ -214,6 +216,44 @@ def _sub_kick(names: Sequence[str], results: list[Classification]) -> None:
             results[i] = Classification("drums", 0.6, 'a lone "Sub" beside kick mics and a bass track: the sub-kick mic')
 
 
+def _shared_words(names: Sequence[str]) -> list[tuple[int, int]]:
+    """Per name, how many leading and trailing tokens every name of the session shares
+    (a song title, artist or date: ``Bass Lake_Kick``, ``Bass Lake_Audio 3``)."""
+    token_lists = [[t.word for t in tokenize(n.replace("\\", "/").split("/")[-1])] for n in names]
+    if len(token_lists) < 3 or any(not tokens for tokens in token_lists):
+        return [(0, 0)] * len(names)
+    shortest = min(len(tokens) for tokens in token_lists)
+    head = 0
+    while head < shortest - 1 and len({tokens[head] for tokens in token_lists}) == 1:
+        head += 1
+    tail = 0
+    while tail < shortest - 1 - head and len({tokens[-1 - tail] for tokens in token_lists}) == 1:
+        tail += 1
+    return [(head, tail)] * len(names)
+
+
+def _classify_names(names: Sequence[str]) -> list[Classification]:
+    """Classify each name; when every name shares words (a song title) and most names say
+    something without them, read the names without them."""
+    results = [classify_name(name) for name in names]
+    shared = _shared_words(names)
+    if not any(head or tail for head, tail in shared):
+        return results
+    own: list[Classification] = []
+    titles: list[str] = []
+    for name, (head, tail) in zip(names, shared, strict=True):
+        tokens = tokenize(name.replace("\\", "/").split("/")[-1])
+        own.append(classify_name(" ".join(t.text for t in tokens[head : len(tokens) - tail])))
+        titles.append(" ".join(t.text for t in [*tokens[:head], *tokens[len(tokens) - tail :]]))
+    if sum(r.confidence > 0.35 for r in own) * 2 < len(names):
+        return results  # the shared words are what the names say ("Drums 01", "Drums 02")
+    for i, mine in enumerate(own):
+        if mine.confidence > 0.35 or (mine.confidence <= 0.1 and mine.role != results[i].role):
+            note = f' ("{titles[i]}" ignored)' if mine.role != results[i].role else ""
+            results[i] = Classification(mine.role, mine.confidence, mine.reason + note)
+    return results
+
+
 def classify_session(
     tracks: Sequence[NamedTrack], *, audio: bool = True, seconds: float = EXCERPT_S
 ) -> list[Classification]:
@@ -235,7 +275,7 @@ def classify_session(
         One per track, in the same order.
     """
     names = [track.name for track in tracks]
-    by_name = [classify_name(name) for name in names]
+    by_name = _classify_names(names)
     heard: list[_Heard | None] = [
         _listen(track, seconds) if audio and by_name[i].role != "exclude" else None for i, track in enumerate(tracks)
     ]
