@@ -8,11 +8,12 @@ noise riser. Shapes are float32 ``(frames,)`` for mono and ``(2, frames)`` for s
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from scipy import signal
 
+from stemforge.audio import AudioBuffer, resample
 from stemforge.demo.parts import Note
 from stemforge.demo.song import Arrangement
 from stemforge.demo.synth import (
@@ -25,7 +26,7 @@ from stemforge.demo.synth import (
     midi_to_hz,
     note_envelope,
     place,
-    pluck,
+    plucks,
     reverb_ir,
     runs,
     saw,
@@ -35,16 +36,45 @@ from stemforge.demo.synth import (
 )
 
 
+def _plucked(
+    notes: Sequence[Note],
+    rng: np.random.Generator,
+    *,
+    sample_rate: int,
+    frames: int,
+    release_s: float,
+    decay_s: Callable[[Note], float],
+    brightness: Callable[[Note], float],
+    gain: Callable[[Note], float],
+) -> Mono:
+    """Render plucked-string notes, computing plucks of the same string and length class together."""
+    out = np.zeros(frames, dtype=np.float32)
+    groups: dict[tuple[float, float, int], list[Note]] = {}
+    for note in notes:
+        length_class = int(np.ceil(np.log2(max(note.duration_s, 0.02) / 0.02)))
+        groups.setdefault((note.midi, decay_s(note), length_class), []).append(note)
+    for (midi, decay, _), group in sorted(groups.items()):
+        holds = [int(max(note.duration_s, 0.02) * sample_rate) for note in group]
+        lengths = [hold + int(release_s * sample_rate) for hold in holds]
+        tones = plucks(midi_to_hz(midi), lengths, sample_rate, rng, decay_s=decay, brightness=[brightness(n) for n in group])
+        for note, tone, hold in zip(group, tones, holds, strict=True):
+            env = note_envelope(tone.shape[0], sample_rate, attack_s=0.001, hold_frames=hold, release_s=release_s)
+            place(out, tone * env, round(note.start_s * sample_rate), gain(note))
+    return out
+
+
 def bass_di(notes: Sequence[Note], rng: np.random.Generator, *, sample_rate: int, frames: int) -> Mono:
     """A finger-played electric bass straight from its pickups."""
-    out = np.zeros(frames, dtype=np.float32)
-    release_s = 0.06
-    for note in notes:
-        hold = int(note.duration_s * sample_rate)
-        n = hold + int(release_s * sample_rate)
-        tone = pluck(midi_to_hz(note.midi), n, sample_rate, rng, decay_s=3.0, brightness=0.12 + 0.12 * note.velocity)
-        env = note_envelope(n, sample_rate, attack_s=0.002, hold_frames=hold, release_s=release_s)
-        place(out, tone * env, round(note.start_s * sample_rate), 0.4 + 0.6 * note.velocity)
+    out = _plucked(
+        notes,
+        rng,
+        sample_rate=sample_rate,
+        frames=frames,
+        release_s=0.06,
+        decay_s=lambda note: 3.0,
+        brightness=lambda note: 0.12 + 0.12 * note.velocity,
+        gain=lambda note: 0.4 + 0.6 * note.velocity,
+    )
     return highpass(out, 30.0, sample_rate)
 
 
@@ -81,18 +111,20 @@ def rhodes(notes: Sequence[Note], *, sample_rate: int, frames: int) -> Mono:
 
 
 def guitar(notes: Sequence[Note], rng: np.random.Generator, *, sample_rate: int, frames: int) -> Mono:
-    """One take of a strummed electric rhythm guitar through a lightly driven amp."""
-    out = np.zeros(frames, dtype=np.float32)
-    release_s = 0.04
-    for note in notes:
-        muted = note.duration_s < 0.15
-        hold = int(max(note.duration_s, 0.02) * sample_rate)
-        n = hold + int(release_s * sample_rate)
-        decay_s = 0.18 if muted else 2.4 - 0.02 * (note.midi - 40)
-        brightness = (0.3 if muted else 0.55) + 0.25 * note.velocity
-        tone = pluck(midi_to_hz(note.midi), n, sample_rate, rng, decay_s=decay_s, brightness=brightness)
-        env = note_envelope(n, sample_rate, attack_s=0.001, hold_frames=hold, release_s=release_s)
-        place(out, tone * env, round(note.start_s * sample_rate), note.velocity)
+    """One take of a strummed electric rhythm guitar through a lightly driven amp.
+
+    Notes shorter than 0.15 s are palm-muted: duller and quickly damped.
+    """
+    out = _plucked(
+        notes,
+        rng,
+        sample_rate=sample_rate,
+        frames=frames,
+        release_s=0.04,
+        decay_s=lambda note: 0.18 if note.duration_s < 0.15 else 2.4 - 0.02 * (note.midi - 40),
+        brightness=lambda note: (0.3 if note.duration_s < 0.15 else 0.55) + 0.25 * note.velocity,
+        gain=lambda note: note.velocity,
+    )
     amp = soft_clip(out / (np.max(np.abs(out)) + 1e-9), 1.2)
     return lowpass(highpass(amp, 90.0, sample_rate), 5500.0, sample_rate, order=4)
 
@@ -105,10 +137,24 @@ def pad(notes: Sequence[Note], rng: np.random.Generator, *, sample_rate: int, fr
     the oscillators run continuously and are computed once for the whole part. Chords
     with a velocity below 0.7 (the second verse) sound through a darker filter.
 
+    The pad holds nothing above 5 kHz, so at an even ``sample_rate`` it is synthesized at
+    half the rate (half the work) and upsampled once by exactly two: every event stays
+    on the same sample of the ``sample_rate`` timeline.
+
     Returns
     -------
     np.ndarray, float32, shape (2, frames)
     """
+    if sample_rate % 2 == 0 and sample_rate >= 32000:
+        half = _pad(notes, rng, sample_rate=sample_rate // 2, frames=(frames + 1) // 2)
+        full = resample(AudioBuffer(half, sample_rate // 2), sample_rate).samples
+        out = np.zeros((2, frames), dtype=np.float32)
+        out[:, : min(frames, full.shape[1])] = full[:, :frames]
+        return out
+    return _pad(notes, rng, sample_rate=sample_rate, frames=frames)
+
+
+def _pad(notes: Sequence[Note], rng: np.random.Generator, *, sample_rate: int, frames: int) -> Mono:
     chords: dict[float, list[Note]] = {}
     for note in notes:
         chords.setdefault(note.start_s, []).append(note)

@@ -9,6 +9,7 @@ hand because no dependency synthesizes instruments; the filters come from scipy.
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -113,10 +114,13 @@ def note_envelope(frames: int, sample_rate: int, *, attack_s: float, hold_frames
 
 
 def sine(phase_cycles: Float64 | Mono) -> Mono:
-    """``sin(2π·phase)``, computed in float32 after reducing the phase to one cycle.
+    """``sin(2π·phase)`` in float32.
 
-    A float32 phase is accurate enough for notes of a few seconds (and much faster).
+    A float64 phase is first reduced to one cycle, so long notes stay in tune; a float32
+    phase (accurate enough for notes of a few seconds) is used as it is, which is faster.
     """
+    if phase_cycles.dtype == np.float32:
+        return np.sin(np.float32(2.0 * np.pi) * phase_cycles)
     return np.sin(np.float32(2.0 * np.pi) * (phase_cycles % 1.0).astype(np.float32))
 
 
@@ -139,56 +143,62 @@ def saw(phase_cycles: Float64 | Mono, increment_cycles: float | Float64) -> Mono
     return out
 
 
-def pluck(
+def plucks(
     freq_hz: float,
-    frames: int,
+    frames: Sequence[int],
     sample_rate: int,
     rng: np.random.Generator,
     *,
     decay_s: float,
-    brightness: float,
+    brightness: Sequence[float],
     pick_position: float = 0.13,
-) -> Mono:
-    """A plucked string by the Karplus-Strong algorithm.
+) -> list[Mono]:
+    """Plucks of one string (one pitch), by the Karplus-Strong algorithm.
 
     The loop ``y[n] = x[n] + g·(½(1−δ)·y[n−N] + ½·y[n−N−1] + ½δ·y[n−N−2])`` has a delay of
     ``N + ½ + δ`` samples at low frequencies, so choosing ``N`` and ``δ`` from
     ``fs / f`` tunes the string exactly; its three-tap loss filter has a zero at Nyquist,
     so high harmonics die first as on a real string. All feedback taps lie at least one
-    period back, so a whole period is computed per numpy step.
+    period back, so a whole period is computed per numpy step, and every pluck of the
+    same string is computed in the same step (one row each).
 
     Parameters
     ----------
     freq_hz : float
         Fundamental.
-    frames : int
-        Length of the output.
+    frames : sequence of int
+        Length of each pluck.
     decay_s : float
         Time for the fundamental to fall by 60 dB.
-    brightness : float
-        0 … 1: the cutoff of the pluck's noise burst, from dull (finger) to bright (pick).
+    brightness : sequence of float
+        Per pluck, 0 … 1: the cutoff of the noise burst, from dull (finger) to bright (pick).
     pick_position : float
         Where along the string it is plucked, as a fraction (a comb notch in the excitation).
+
+    Returns
+    -------
+    list of np.ndarray, float32, shape (frames[i],)
     """
     period = sample_rate / freq_hz
     n = max(2, int(np.floor(period - 0.5)))
     delta = period - 0.5 - n
-    taps = np.array([0.5 * (1.0 - delta), 0.5, 0.5 * delta])
     g = 10.0 ** (-3.0 * period / (sample_rate * decay_s))
-    burst = rng.uniform(-1.0, 1.0, n)
-    coefficient = np.exp(-2.0 * np.pi * (300.0 + 9000.0 * brightness**2) / sample_rate)
-    burst = signal.lfilter([1.0 - coefficient], [1.0, -coefficient], burst)
+    h0, h1, h2 = g * 0.5 * (1.0 - delta), g * 0.5, g * 0.5 * delta
+    bursts = rng.uniform(-1.0, 1.0, (len(frames), n))
+    for row, bright in zip(bursts, brightness, strict=True):
+        c = np.exp(-2.0 * np.pi * (300.0 + 9000.0 * bright**2) / sample_rate)
+        row[:] = signal.lfilter([1.0 - c], [1.0, -c], row)
     notch = max(1, int(pick_position * n))
-    burst = burst - np.concatenate([np.zeros(notch), burst[:-notch]])
-    burst -= burst.mean()
-    y = np.zeros(frames + 2)  # two leading zeros stand for y[-2], y[-1]
-    first = min(n, frames)
-    y[2 : first + 2] = burst[:first]
-    h0, h1, h2 = g * taps
-    for s in range(n, frames, n):
-        e = min(s + n, frames)
-        y[s + 2 : e + 2] = h0 * y[s - n + 2 : e - n + 2] + h1 * y[s - n + 1 : e - n + 1] + h2 * y[s - n : e - n]
-    return y[2:].astype(np.float32)
+    bursts[:, notch:] -= bursts[:, :-notch].copy()
+    bursts -= bursts.mean(axis=1, keepdims=True)
+    longest = max(frames)
+    y = np.zeros((len(frames), longest + 2))  # two leading zeros stand for y[-2], y[-1]
+    first = min(n, longest)
+    y[:, 2 : first + 2] = bursts[:, :first]
+    for s in range(n, longest, n):
+        e = min(s + n, longest)
+        y[:, s + 2 : e + 2] = h0 * y[:, s - n + 2 : e - n + 2] + h1 * y[:, s - n + 1 : e - n + 1] + h2 * y[:, s - n : e - n]
+    return [y[k, 2 : 2 + f].astype(np.float32) for k, f in enumerate(frames)]
 
 
 def reverb_ir(rng: np.random.Generator, sample_rate: int, *, decay_s: float, length_s: float, damping_hz: float) -> Mono:
@@ -253,7 +263,7 @@ __all__ = [
     "no_subnormals",
     "note_envelope",
     "place",
-    "pluck",
+    "plucks",
     "resonator_sos",
     "runs",
     "reverb_ir",

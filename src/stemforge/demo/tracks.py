@@ -63,8 +63,7 @@ class TrackSpec:
 
 
 TRACKS: tuple[TrackSpec, ...] = (
-    TrackSpec(("01_KickIn.wav",), 1, SAMPLE_RATE, "PCM_24", -9.0, "drums"),
-    TrackSpec(("02_KickOut.wav",), 1, SAMPLE_RATE, "PCM_24", -12.0, "drums"),
+    TrackSpec(("01_KickIn.wav",), 1, SAMPLE_RATE, "PCM_24", -8.0, "drums"),
     TrackSpec(("03_SnareTop.wav",), 1, SAMPLE_RATE, "PCM_24", -8.0, "drums"),
     TrackSpec(("04_HiHat.wav",), 1, SAMPLE_RATE, "PCM_24", -12.0, "drums"),
     TrackSpec(("05_OH.wav",), 2, SAMPLE_RATE, "PCM_24", -11.0, "drums"),
@@ -103,7 +102,6 @@ def _synthesize(arrangement: Arrangement, seed: int) -> Iterator[tuple[TrackSpec
     hits = parts.drum_hits(arrangement, _rng(seed, "drum part"))
     kit = DrumKit(hits, _rng(seed, "drum sound"), sample_rate=rate, frames=frames)
     yield _SPECS["01_KickIn.wav"], kit.mic("kick_in")[None], None
-    yield _SPECS["02_KickOut.wav"], kit.mic("kick_out")[None], None
     yield _SPECS["03_SnareTop.wav"], kit.mic("snare_top")[None], None
     yield _SPECS["04_HiHat.wav"], kit.mic("hat")[None], None
     yield _SPECS["05_OH.wav"], _stereo(kit.mic("oh_l"), kit.mic("oh_r")), None

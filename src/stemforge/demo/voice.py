@@ -31,6 +31,7 @@ from stemforge.demo.synth import (
     place,
     resonator_sos,
     runs,
+    sine,
     smooth,
     soft_clip,
 )
@@ -132,9 +133,10 @@ def _sing_phrase(phrase: Sequence[Note], rng: np.random.Generator, singer: Singe
     t = np.arange(frames) / sample_rate
     wander_points = rng.normal(0.0, 0.07, int(frames / sample_rate * 8) + 2)
     wander = np.interp(t, np.linspace(0.0, t[-1], wander_points.shape[0]), wander_points)
-    vibrato = smooth(vibrato_depth, 0.08, sample_rate) * np.sin(2.0 * np.pi * singer.vibrato_hz * t + rng.uniform(0, 2 * np.pi))
-    f0_hz = 440.0 * 2.0 ** ((midi + scoop + vibrato + wander - 69.0) / 12.0)
-    flow = _glottal_flow(np.cumsum(f0_hz / sample_rate))
+    vibrato = smooth(vibrato_depth, 0.08, sample_rate) * sine(singer.vibrato_hz * t + rng.random())
+    semitones = ((midi + scoop + vibrato + wander - 69.0) / 12.0).astype(np.float32)
+    f0_hz = np.exp2(semitones) * np.float32(440.0)
+    flow = _glottal_flow(np.cumsum(f0_hz / sample_rate, dtype=np.float64))
     source = np.diff(flow, prepend=flow[:1]) * np.float32(300.0 / np.mean(f0_hz))
     aspiration = highpass(rng.standard_normal(frames).astype(np.float32), 1500.0, sample_rate) * (0.3 + flow)
     excitation = no_subnormals((source + singer.breathiness * 0.05 * aspiration) * amplitude)
