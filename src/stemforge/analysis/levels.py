@@ -18,6 +18,8 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from stemforge.analysis._pages import PagedArray
+
 #: Magnitude from which a sample counts as clipped (-0.0009 dBFS; 16-bit full scale is above it).
 CLIP_LEVEL = 0.9999
 #: Consecutive clipped samples that make one clipped run.
@@ -37,8 +39,8 @@ class LevelAccumulator:
         self.cross = 0.0
         self.clipped_runs = 0
         self._run = np.zeros(channels, np.int64)
-        self._envelope_max: list[npt.NDArray[np.float32]] = []
-        self._envelope_min: list[npt.NDArray[np.float32]] = []
+        self._envelope_max = PagedArray()
+        self._envelope_min = PagedArray()
 
     def copy(self) -> LevelAccumulator:
         """An independent copy of this accumulator and its state."""
@@ -48,8 +50,8 @@ class LevelAccumulator:
         other.sum_squares = self.sum_squares.copy()
         other.peak = self.peak.copy()
         other._run = self._run.copy()
-        other._envelope_max = list(self._envelope_max)
-        other._envelope_min = list(self._envelope_min)
+        other._envelope_max = self._envelope_max.copy()
+        other._envelope_min = self._envelope_min.copy()
         return other
 
     def process(self, block: npt.NDArray[np.float32], wide: npt.NDArray[np.float64], starts: npt.NDArray[np.int64]) -> None:
@@ -91,9 +93,8 @@ class LevelAccumulator:
 
     def envelope(self) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
         """Smallest and largest sample (over channels) of each 100 ms segment."""
-        if not self._envelope_max:
-            return np.zeros(0, np.float32), np.zeros(0, np.float32)
-        return np.concatenate(self._envelope_min), np.concatenate(self._envelope_max)
+        empty = np.zeros(0, np.float32)
+        return self._envelope_min.concatenate(empty), self._envelope_max.concatenate(empty)
 
 
 __all__ = ["CLIP_LEVEL", "CLIP_RUN_FRAMES", "LevelAccumulator"]

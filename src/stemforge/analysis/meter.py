@@ -28,6 +28,7 @@ import numpy.typing as npt
 import scipy.signal
 
 from stemforge.analysis import gating
+from stemforge.analysis._pages import PagedArray
 from stemforge.analysis.kweighting import channel_weights, k_weighting_sos
 from stemforge.analysis.levels import LevelAccumulator
 from stemforge.analysis.result import LoudnessReport
@@ -102,8 +103,8 @@ class LoudnessMeter:
         """Forget everything measured so far."""
         self.frames = 0
         self._zi = np.zeros((self._sos.shape[0], self.channels, 2), self._filter_dtype)
-        self._sums: list[npt.NDArray[np.float64]] = []
-        self._sub_frames: list[npt.NDArray[np.int64]] = []
+        self._sums = PagedArray()  # (channels, sub-blocks) sums of squared K-weighted samples
+        self._sub_frames = PagedArray()  # (sub-blocks,) frames in each
         self._pending: list[npt.NDArray[np.float32]] = []
         self._pending_frames = 0
         self._levels = LevelAccumulator(self.channels)
@@ -216,8 +217,8 @@ class LoudnessMeter:
         other = object.__new__(LoudnessMeter)
         other.__dict__.update(self.__dict__)
         other._zi = self._zi.copy()
-        other._sums = list(self._sums)
-        other._sub_frames = list(self._sub_frames)
+        other._sums = self._sums.copy()
+        other._sub_frames = self._sub_frames.copy()
         other._pending = list(self._pending)
         other._levels = self._levels.copy()
         other._true_peak = self._true_peak.copy() if self._true_peak is not None else None
@@ -225,9 +226,7 @@ class LoudnessMeter:
         return other
 
     def _sub_block_arrays(self) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]:
-        if not self._sums:
-            return np.zeros((self.channels, 0)), np.zeros(0, np.int64)
-        return np.concatenate(self._sums, axis=1), np.concatenate(self._sub_frames)
+        return self._sums.concatenate(np.zeros((self.channels, 0))), self._sub_frames.concatenate(np.zeros(0, np.int64))
 
     def _report(self) -> LoudnessReport:
         sums, sub_frames = self._sub_block_arrays()
