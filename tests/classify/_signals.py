@@ -108,3 +108,82 @@ def with_silence(signal: Mono, sample_rate: int, *, before_s: float, after_s: fl
     return np.concatenate(
         [np.zeros(int(before_s * sample_rate), np.float32), signal, np.zeros(int(after_s * sample_rate), np.float32)]
     )
+
+
+def voice(sample_rate: int, seconds: float = 6.0, *, base_midi: int = 48, formants_hz: tuple[float, float, float] = (600.0, 1000.0, 2500.0)) -> Mono:
+    """A sung line (vibrato, legato glides) through three formants: a male (C3) or female (G4) voice."""
+    frames = int(seconds * sample_rate)
+    t = np.arange(frames) / sample_rate
+    melody = np.array([0, 2, 4, 5, 4, 2, 0, -1], dtype=float) + base_midi
+    steps = np.repeat(melody, int(np.ceil(frames / len(melody))))[:frames]
+    k = int(0.08 * sample_rate)
+    glide = np.convolve(steps, np.ones(k) / k, mode="same")
+    glide[:k], glide[-k:] = melody[0], melody[-1]
+    f0 = 440.0 * 2 ** ((glide + 0.3 * np.sin(2 * np.pi * 5.2 * t) - 69) / 12)
+    phase = 2 * np.pi * np.cumsum(f0) / sample_rate
+    out = np.zeros(frames)
+    bands = tuple(zip(formants_hz, (80.0, 100.0, 150.0), (1.0, 0.5, 0.25), strict=True))
+    for h in range(1, 60):
+        fk = h * f0
+        gain = sum(a / (1 + ((fk - fc) / bw) ** 2) for fc, bw, a in bands) / h**0.5
+        out += gain * np.sin(h * phase) * (fk < sample_rate / 2 - 1000)
+    return (0.4 * out / np.max(np.abs(out))).astype(np.float32)
+
+
+def _decaying_notes(sample_rate: int, frames: int, freqs: list[float], *, damping: float) -> Mono:
+    t = np.arange(frames) / sample_rate
+    return sum(np.sin(2 * np.pi * k * f * t) * np.exp(-t * (damping + 0.6 * k)) / k for f in freqs for k in range(1, 12))
+
+
+def piano_chords(sample_rate: int, seconds: float = 6.0) -> Mono:
+    """Decaying chords with the left hand low (C3, A2, F2, G2 roots): keys, not a bass."""
+    frames = int(seconds * sample_rate)
+    out = np.zeros(frames)
+    length = frames // 4
+    for i, chord in enumerate(([48, 55, 60, 64], [45, 52, 57, 60], [41, 48, 53, 57], [43, 50, 55, 59])):
+        freqs = [440.0 * 2 ** ((m - 69) / 12) for m in chord]
+        out[i * length : (i + 1) * length] = _decaying_notes(sample_rate, length, freqs, damping=0.8)
+    return (0.4 * out / np.max(np.abs(out))).astype(np.float32)
+
+
+def guitar_strum(sample_rate: int, seconds: float = 6.0) -> Mono:
+    """An open E chord strummed every half second (strings 12 ms apart)."""
+    frames = int(seconds * sample_rate)
+    out = np.zeros(frames)
+    step = int(0.5 * sample_rate)
+    for start in range(0, frames - step, step):
+        for j, m in enumerate((40, 47, 52, 56, 59, 64)):
+            onset = start + j * int(0.012 * sample_rate)
+            length = min(step, frames - onset)
+            out[onset : onset + length] += _decaying_notes(sample_rate, length, [440.0 * 2 ** ((m - 69) / 12)], damping=1.5)
+    return (0.4 * out / np.max(np.abs(out))).astype(np.float32)
+
+
+def staccato_bass(sample_rate: int, seconds: float = 6.0) -> Mono:
+    """Short sixteenth-ish bass notes around E1, lowpassed."""
+    frames = int(seconds * sample_rate)
+    out = np.zeros(frames)
+    notes = [41.2, 41.2, 55.0, 41.2, 49.0, 41.2, 61.7, 55.0]
+    step = int(0.25 * sample_rate)
+    length = int(0.18 * sample_rate)
+    t = np.arange(length) / sample_rate
+    for i, start in enumerate(range(0, frames - step, step)):
+        f = notes[i % len(notes)]
+        tone = sum(np.sin(2 * np.pi * k * f * t) / k**1.5 for k in range(1, 8))
+        out[start : start + length] = tone * np.exp(-t / 0.3) * np.minimum(1.0, t / 0.003)
+    out = sosfilt(butter(2, 800, "lowpass", fs=sample_rate, output="sos"), out)
+    return (0.5 * out / np.max(np.abs(out))).astype(np.float32)
+
+
+def shaker(sample_rate: int, seconds: float = 6.0, *, seed: int = 5) -> Mono:
+    """Band-passed noise swells on sixteenths at 110 bpm."""
+    rng = np.random.default_rng(seed)
+    frames = int(seconds * sample_rate)
+    out = np.zeros(frames)
+    band = butter(2, [4000, min(12000, 0.45 * sample_rate)], "bandpass", fs=sample_rate, output="sos")
+    step = int(0.136 * sample_rate)
+    length = int(0.09 * sample_rate)
+    shape = np.sin(np.pi * np.arange(length) / (length - 1))
+    for start in range(0, frames - step, step):
+        out[start : start + length] += sosfilt(band, rng.standard_normal(length)) * shape
+    return (0.3 * out / np.max(np.abs(out))).astype(np.float32)

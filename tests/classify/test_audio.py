@@ -9,7 +9,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
-from _signals import bass_line, chord_pad, drum_loop, sung_vowel, with_silence
+from _signals import (
+    bass_line,
+    chord_pad,
+    drum_loop,
+    guitar_strum,
+    piano_chords,
+    shaker,
+    staccato_bass,
+    sung_vowel,
+    voice,
+    with_silence,
+)
 
 from stemforge.audio import AudioBuffer
 from stemforge.classify import classify_audio, classify_file, read_excerpt
@@ -36,6 +47,23 @@ def test_each_class(label: str, sample_rate: int, channels: int) -> None:
     assert 0.0 < result.confidence <= 0.85
     if role == "other":
         assert result.confidence <= 0.35, "unsure means a low confidence"
+
+
+MORE: dict[str, tuple[Callable[..., np.ndarray], str]] = {
+    "male voice (C3)": (voice, "lead_vocals"),
+    "female voice (G4)": (lambda rate: voice(rate, base_midi=67, formants_hz=(900.0, 1500.0, 2900.0)), "lead_vocals"),
+    "staccato bass": (staccato_bass, "bass"),
+    "shaker": (shaker, "drums"),
+    "piano chords, low left hand": (piano_chords, "other"),
+    "strummed open E chord": (guitar_strum, "other"),
+}
+
+
+@pytest.mark.parametrize("label", list(MORE))
+def test_more_signals(label: str) -> None:
+    make, role = MORE[label]
+    result = classify_audio(AudioBuffer(make(44100)[None, :], 44100))
+    assert result.role == role, result
 
 
 def test_silence_is_other_with_no_confidence() -> None:

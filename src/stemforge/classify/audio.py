@@ -29,6 +29,7 @@ EXCERPT_S = 4.0
 PROBES = 24
 _PROBE_S = 0.25
 _SILENT_DBFS = -65.0
+_MONOPHONIC_APERIODICITY = 0.01
 
 
 def _clip01(x: float) -> float:
@@ -152,7 +153,15 @@ def decide(features: AudioFeatures) -> Classification:
             f"audio: drum-like hits ({f.onset_rate_hz:.1f}/s, {100 * f.percussive_share:.0f} % percussive energy)",
         )
     pitched = f.voiced_share >= 0.5
-    steady_low = pitched and 28.0 <= f.f0_hz <= 260.0 and f.glide_share < 0.3 and f.pitch_range_st < 30
+    # one low note at a time: chords (a piano's left hand, a strummed low E) have a common
+    # period too, but only an approximate one
+    steady_low = (
+        pitched
+        and 28.0 <= f.f0_hz <= 260.0
+        and f.glide_share < 0.3
+        and f.pitch_range_st < 30
+        and f.aperiodicity < _MONOPHONIC_APERIODICITY
+    )
     if steady_low and f.low_share >= 0.45 and f.centroid_hz < 900:
         score = _clip01((f.low_share - 0.45) / 0.4) * _clip01((900 - f.centroid_hz) / 600)
         return Classification(

@@ -74,6 +74,9 @@ class AudioFeatures:
         0–1, active frames within 15 dB of the loud ones (hits decay, notes sustain).
     lowest_peak_hz : float
         The lowest peak of the average spectrum within 20 dB of the strongest (0 if none).
+    aperiodicity : float
+        Median YIN aperiodicity of the voiced frames (1 when none): near 0 for one note
+        at a time, higher for chords, whose common period is only approximate.
     """
 
     duration_s: float
@@ -89,6 +92,7 @@ class AudioFeatures:
     formant_score: float
     sustain_share: float
     lowest_peak_hz: float
+    aperiodicity: float
 
 
 def to_analysis_rate(mono: Mono, sample_rate: int) -> Mono:
@@ -259,7 +263,7 @@ def measure(mono: Mono, sample_rate: int) -> AudioFeatures:
     else:
         sustain = 0.0
 
-    f0, _, frame_rms = _yin(x)
+    f0, aperiodic, frame_rms = _yin(x)
     loud = frame_rms > (frame_rms.max() * 10 ** (-30 / 20) if frame_rms.size and frame_rms.max() > 0 else np.inf)
     voiced = (f0 > 0) & loud
     voiced_share = float(voiced.sum() / max(1, loud.sum()))
@@ -287,6 +291,7 @@ def measure(mono: Mono, sample_rate: int) -> AudioFeatures:
         formant_score=_formant_score(x, f0, voiced),
         sustain_share=sustain,
         lowest_peak_hz=_lowest_peak_hz(power, freqs),
+        aperiodicity=float(np.median(aperiodic[voiced])) if voiced.any() else 1.0,
     )
 
 
