@@ -13,7 +13,13 @@ Modules: ``song`` (form, chords, timing), ``parts`` (what each musician plays),
 """
 
 from stemforge.demo.song import DEFAULT_BARS, MIN_BARS, Arrangement, arrange
-from stemforge.demo.tracks import PAD_SAMPLE_RATE, SAMPLE_RATE, TRACKS, TrackSpec, write_demo_tracks
+from stemforge.demo.tracks import (
+    PAD_SAMPLE_RATE,
+    SAMPLE_RATE,
+    TRACKS,
+    TrackSpec,
+    write_demo_tracks,
+)
 
 __all__ = [
     "DEFAULT_BARS",

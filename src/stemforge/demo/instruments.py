@@ -18,6 +18,7 @@ from stemforge.demo.parts import Note
 from stemforge.demo.song import Arrangement
 from stemforge.demo.synth import (
     Mono,
+    Signal,
     convolve,
     delay,
     exp_decay,
@@ -205,7 +206,7 @@ def lead_synth(notes: Sequence[Note], rng: np.random.Generator, *, sample_rate: 
         vibrato = 0.15 * np.clip((t - 0.3) / 0.3, 0.0, 1.0) * np.sin(2.0 * np.pi * 5.5 * t)
         tone = np.zeros(n, dtype=np.float32)
         for cents in (-6.0, 6.0):
-            inc = midi_to_hz(note.midi + cents / 100.0 + vibrato) / sample_rate
+            inc = 440.0 * 2.0 ** ((note.midi + cents / 100.0 + vibrato - 69.0) / 12.0) / sample_rate
             tone += saw(np.cumsum(inc) + rng.random(), inc)
         env = note_envelope(n, sample_rate, attack_s=0.006, hold_frames=hold, release_s=release_s)
         place(out, tone * env, round(note.start_s * sample_rate), note.velocity)
@@ -217,7 +218,7 @@ def lead_synth(notes: Sequence[Note], rng: np.random.Generator, *, sample_rate: 
     return (wet + 0.5 * room).astype(np.float32)
 
 
-def _swept_band(noise: Mono, centre_hz: Mono, sample_rate: int, *, q: float, block: int = 256) -> Mono:
+def _swept_band(noise: Mono, centre_hz: Signal, sample_rate: int, *, q: float, block: int = 256) -> Mono:
     """Noise through a resonant band-pass whose centre follows ``centre_hz`` (per sample)."""
     out = np.zeros_like(noise)
     zi = np.zeros(2)

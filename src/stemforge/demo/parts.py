@@ -68,7 +68,7 @@ def midi_in_range(pitch_class: int, low: int) -> int:
 
 def diatonic(midi: float, steps: int) -> float:
     """Move a scale note ``steps`` scale degrees up (or down) in C major."""
-    octave, pc = divmod(int(round(midi)), 12)
+    octave, pc = divmod(round(midi), 12)
     degree = SCALE.index(pc) if pc in SCALE else min(range(7), key=lambda k: abs(SCALE[k] - pc))
     octave += (degree + steps) // 7
     return float(octave * 12 + SCALE[(degree + steps) % 7])

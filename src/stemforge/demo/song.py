@@ -190,7 +190,7 @@ class Arrangement:
 
     def frames(self, sample_rate: int) -> int:
         """Length of every track in frames at ``sample_rate`` Hz."""
-        return int(round(self.duration_s * sample_rate))
+        return round(self.duration_s * sample_rate)
 
     def risers(self) -> tuple[Riser, ...]:
         """One riser before each chorus: two bars long, or the previous section if shorter."""

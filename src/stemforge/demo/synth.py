@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -17,6 +18,8 @@ from scipy import signal
 
 Mono = npt.NDArray[np.float32]
 Float64 = npt.NDArray[np.float64]
+#: Any floating-point signal (inputs accept float32 and float64 alike).
+Signal = npt.NDArray[np.floating[Any]]
 
 
 def midi_to_hz(midi: float) -> float:
@@ -29,7 +32,7 @@ def db_to_gain(gain_db: float) -> float:
     return float(10.0 ** (gain_db / 20.0))
 
 
-def place(out: Mono, sound: Mono, start_frame: int, gain: float = 1.0) -> None:
+def place(out: Mono, sound: Signal, start_frame: int, gain: float = 1.0) -> None:
     """Add ``sound`` into the 1-D array ``out`` at ``start_frame``, cropped to its bounds."""
     lo, hi = max(0, start_frame), min(out.shape[-1], start_frame + sound.shape[-1])
     if hi > lo:
@@ -113,7 +116,7 @@ def note_envelope(frames: int, sample_rate: int, *, attack_s: float, hold_frames
     return env
 
 
-def sine(phase_cycles: Float64 | Mono) -> Mono:
+def sine(phase_cycles: Signal) -> Mono:
     """``sin(2π·phase)`` in float32.
 
     A float64 phase is first reduced to one cycle, so long notes stay in tune; a float32
@@ -124,7 +127,7 @@ def sine(phase_cycles: Float64 | Mono) -> Mono:
     return np.sin(np.float32(2.0 * np.pi) * (phase_cycles % 1.0).astype(np.float32))
 
 
-def saw(phase_cycles: Float64 | Mono, increment_cycles: float | Float64) -> Mono:
+def saw(phase_cycles: Signal, increment_cycles: float | Signal) -> Mono:
     """A band-limited sawtooth from a running phase (in cycles), using PolyBLEP.
 
     The naive ramp ``2·frac(phase) − 1`` jumps once a cycle; the two samples around each
@@ -251,7 +254,9 @@ def smooth(x: Float64 | Mono, time_constant_s: float, sample_rate: int) -> Float
 
 __all__ = [
     "FLOOR",
+    "Float64",
     "Mono",
+    "Signal",
     "bandpass",
     "convolve",
     "db_to_gain",
@@ -265,8 +270,8 @@ __all__ = [
     "place",
     "plucks",
     "resonator_sos",
-    "runs",
     "reverb_ir",
+    "runs",
     "saw",
     "sine",
     "smooth",
