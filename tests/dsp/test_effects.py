@@ -11,7 +11,14 @@ from effect_cases import CASES
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stemforge.dsp import EFFECTS, PROCESS_FRAMES, DelayLine, EffectChain, fade_gains, parse_effect
+from stemforge.dsp import (
+    EFFECTS,
+    PROCESS_FRAMES,
+    DelayLine,
+    EffectChain,
+    fade_gains,
+    parse_effect,
+)
 from stemforge.errors import SessionError
 
 RATE = 48000

@@ -13,11 +13,11 @@ import pytest
 import soundfile as sf
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "dsp"))
-from effect_cases import CASES  # noqa: E402
+from effect_cases import CASES
 
-from stemforge.dsp import EFFECTS, EffectSpec, param  # noqa: E402
-from stemforge.render import render_session  # noqa: E402
-from stemforge.session import Master, Return, Send, Session, Stem, Track  # noqa: E402
+from stemforge.dsp import EFFECTS, EffectSpec, param
+from stemforge.render import render_session
+from stemforge.session import Master, Return, Send, Session, Stem, Track
 
 RATE = 48000
 AT = 3000  # frame of the impulse

@@ -12,10 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "dsp"))
-from effect_cases import CASES  # noqa: E402
+from effect_cases import CASES
 
-from stemforge.render import RenderStats, plan_render, render_blocks  # noqa: E402
-from stemforge.session import Clip, Master, Return, Send, Session, Stem, Track  # noqa: E402
+from stemforge.render import RenderStats, plan_render, render_blocks
+from stemforge.session import Clip, Master, Return, Send, Session, Stem, Track
 
 RATE = 48000
 

@@ -3,10 +3,33 @@
 Importing this package registers every built-in effect type in :data:`EFFECTS`.
 """
 
-from stemforge.dsp import clipper, compressor, delay, eq, gain, gate, limiter, reverb, saturation  # noqa: F401  (registration)
-from stemforge.dsp.chain import PROCESS_FRAMES, EffectChain, chain_is_linear, chain_latency_frames, chain_tail_gap_s
+from stemforge.dsp import (  # noqa: F401  (registration)
+    clipper,
+    compressor,
+    delay,
+    eq,
+    gain,
+    gate,
+    limiter,
+    reverb,
+    saturation,
+)
+from stemforge.dsp.chain import (
+    PROCESS_FRAMES,
+    EffectChain,
+    chain_is_linear,
+    chain_latency_frames,
+    chain_tail_gap_s,
+)
 from stemforge.dsp.delayline import DelayLine
-from stemforge.dsp.effect import EFFECTS, EffectSpec, Param, param, parse_effect, register_effect
+from stemforge.dsp.effect import (
+    EFFECTS,
+    EffectSpec,
+    Param,
+    param,
+    parse_effect,
+    register_effect,
+)
 from stemforge.dsp.fades import FADE_SHAPES, fade_curve, fade_gains
 from stemforge.dsp.pan import channel_gains, db_to_gain, gain_to_db
 

@@ -188,7 +188,7 @@ def parse_effect(table: Any, *, where: str, source: Path) -> EffectSpec:
     if not isinstance(table, Mapping):
         raise SessionError(f"{where} must be a table, e.g. {{ type = \"gain\", gain_db = -3 }} ({name})")
     known = ", ".join(sorted(EFFECTS))
-    kind = table.get("type")
+    kind: Any = table.get("type")
     kind = kind.unwrap() if hasattr(kind, "unwrap") else kind
     if kind is None:
         raise SessionError(f"{where}: missing required key 'type' ({name})", tip=f"effect types: {known}")

@@ -22,7 +22,13 @@ from typing import Any
 
 import pedalboard
 
-from stemforge.dsp.effect import EffectSpec, Param, check_params, register_effect, suggest
+from stemforge.dsp.effect import (
+    EffectSpec,
+    Param,
+    check_params,
+    register_effect,
+    suggest,
+)
 from stemforge.errors import RenderError, SessionError
 
 #: Highest section corner of a cascaded low-pass, as a fraction of the sample rate.

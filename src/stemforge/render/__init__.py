@@ -11,7 +11,14 @@ from stemforge.render.engine import (
     render_blocks,
 )
 from stemforge.render.mixer import ReturnResidual
-from stemforge.render.output import RENDER_SCHEMA_VERSION, TAP_POINT, RenderResult, output_paths, render_session, safe_filename
+from stemforge.render.output import (
+    RENDER_SCHEMA_VERSION,
+    TAP_POINT,
+    RenderResult,
+    output_paths,
+    render_session,
+    safe_filename,
+)
 from stemforge.render.routing import ReturnPlan, Routing
 
 __all__ = [

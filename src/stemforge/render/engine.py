@@ -21,7 +21,6 @@ up to ``tail_max_s``; every output has the same length.
 from __future__ import annotations
 
 import contextlib
-import math
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -32,7 +31,15 @@ from stemforge.audio.buffer import Samples
 from stemforge.dsp.chain import EffectChain
 from stemforge.dsp.delayline import DelayLine
 from stemforge.errors import RenderError
-from stemforge.render.mixer import BUS_CHANNELS, ReturnResidual, SharedReturn, StemBus, StemOutput, TrackChannel, TrackOutput
+from stemforge.render.mixer import (
+    BUS_CHANNELS,
+    ReturnResidual,
+    SharedReturn,
+    StemBus,
+    StemOutput,
+    TrackChannel,
+    TrackOutput,
+)
 from stemforge.render.routing import Routing, plan_routing
 from stemforge.render.sources import TrackSource
 from stemforge.session.model import EXCLUDE, Session, Track

@@ -146,7 +146,7 @@ class SharedReturn:
         parts = [s for s in stems if name in s.return_inputs]
         if not parts:
             return
-        x = np.sum([s.return_inputs[name] for s in parts], axis=0, dtype=np.float64).astype(np.float32)
+        x: Samples = np.asarray(np.sum([s.return_inputs[name] for s in parts], axis=0, dtype=np.float64), dtype=np.float32)
         shared = self.chain.process(x).astype(np.float64) * float(self.gain)
         per_stem = np.sum([s.return_outputs[name] for s in parts], axis=0, dtype=np.float64)
         diff = per_stem - shared
