@@ -17,6 +17,7 @@ import contextlib
 import json
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -111,34 +112,40 @@ def _stream(
     *,
     min_clip_run: int,
     advance: Callable[[float], None],
+    workers: int = 2,
 ) -> tuple[list[StemScan], NullResult | None, StemScan | None]:
-    """One pass over every stem (and the mix): per-file scans plus the null residual."""
+    """One pass over every stem (and the mix): per-file scans plus the null residual.
+
+    Each block of every file is read and scanned on a small thread pool (libsndfile and
+    numpy release the GIL), then the stems are summed in a fixed order on this thread.
+    """
     scanners = [StemScanner(i.channels, clip_level=clip_level(i), min_clip_run=min_clip_run) for i in infos]
     mix_scanner = StemScanner(mix.channels, clip_level=clip_level(mix), min_clip_run=min_clip_run) if mix else None
     total = max([i.frames for i in infos] + ([mix.frames] if mix else []))
     with contextlib.ExitStack() as stack:
         readers = [stack.enter_context(BlockReader(i.path)) for i in infos]
-        mix_reader = stack.enter_context(BlockReader(mix.path)) if mix else None
+        jobs: list[tuple[BlockReader, StemScanner]] = list(zip(readers, scanners, strict=True))
+        if mix is not None and mix_scanner is not None:
+            jobs.append((stack.enter_context(BlockReader(mix.path)), mix_scanner))
+        pool = stack.enter_context(ThreadPoolExecutor(max_workers=max(1, workers)))
         acc = NullAccumulator(mix.channels) if mix else None
         position = 0
         while position < total:
             n = min(BLOCK_FRAMES, total - position)
-            mix_block = mix_reader.read(n) if mix_reader else None
-            if mix_scanner is not None and mix_block is not None:
-                mix_scanner.feed(mix_block)
-            stem_sum = np.zeros((mix.channels, mix_block.shape[1]), np.float32) if mix and mix_block is not None else None
-            for reader, scanner, use in zip(readers, scanners, in_null, strict=True):
-                block = reader.read(n)
-                scanner.feed(block)
-                if stem_sum is not None and use and block.shape[1]:
+            blocks = list(pool.map(lambda job: job[1].feed(job[0].read(n)), jobs))
+            if acc is not None and mix is not None:
+                mix_block = blocks[-1]
+                stem_sum = np.zeros((mix.channels, mix_block.shape[1]), np.float32)
+                for block, use in zip(blocks[:-1], in_null, strict=True):
                     m = min(block.shape[1], stem_sum.shape[1])
-                    part = np.nan_to_num(block[:, :m]) if not np.isfinite(block[:, :m].sum()) else block[:, :m]
-                    if part.shape[0] == 1 or part.shape[0] == stem_sum.shape[0]:
-                        stem_sum[:, :m] += part
+                    if not use or m == 0:
+                        continue
+                    if block.shape[0] == 1 or block.shape[0] == stem_sum.shape[0]:
+                        stem_sum[:, :m] += block[:, :m]
                     else:
-                        stem_sum[: part.shape[0], :m] += part[: stem_sum.shape[0]]
-            if acc is not None and mix_block is not None and stem_sum is not None and mix_block.shape[1]:
-                acc.feed(np.nan_to_num(mix_block), stem_sum)
+                        stem_sum[: block.shape[0], :m] += block[: stem_sum.shape[0], :m]
+                if mix_block.shape[1]:
+                    acc.feed(mix_block, stem_sum)
             position += n
             advance(n)
     return [s.finish() for s in scanners], (acc.finish() if acc else None), (mix_scanner.finish() if mix_scanner else None)

@@ -105,14 +105,14 @@ class StemScanner:
         self._seg_peak: list[npt.NDArray[np.float32]] = []
         self._pending = np.zeros((self.channels, 0), np.float32)  # frames short of a segment
 
-    def feed(self, block: Samples) -> None:
-        """Add the next block, shaped ``(channels, frames)``.
+    def feed(self, block: Samples) -> Samples:
+        """Add the next block, shaped ``(channels, frames)``; return it with NaN/Inf as 0.
 
         Everything is computed from float32 passes over the block (sum, left·right, abs,
         per-segment max and sum of squares), accumulated in float64.
         """
         if block.shape[1] == 0:
-            return
+            return block
         sums = block.sum(axis=1)
         if not np.all(np.isfinite(sums)):
             bad = ~np.isfinite(block)
@@ -143,6 +143,7 @@ class StemScanner:
         self._pending = data[:, whole:].copy()
         self._clips(absolute[:, carried:], gate)
         self.frames += block.shape[1]
+        return block
 
     def _clips(self, absolute: Samples, gate: npt.NDArray[np.float32]) -> None:
         """Count runs of >= min_clip_run samples at full scale, carrying runs across blocks.
