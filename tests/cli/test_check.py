@@ -139,3 +139,22 @@ def test_unreadable_stem_is_a_failed_check_not_a_crash(cli, delivery) -> None:
     assert result.code == 1
     data = json.loads(result.out)
     assert any(f["code"] == "SF101" and f["file"] == "Song - broken.wav" and f["severity"] == "fail" for f in data["findings"])
+
+
+def test_mix_inside_the_stems_folder_is_not_a_stem(cli, delivery) -> None:
+    stems_dir, mix, _ = delivery
+    inside = stems_dir / "mix.wav"
+    inside.write_bytes(mix.read_bytes())
+    data = json.loads(cli("check", stems_dir, "--mix", inside, "--json").out)
+    assert {s["file"] for s in data["stems"]} == {"Song - drums.wav", "Song - bass.wav", "Song - keys.wav"}
+    assert data["status"] in ("pass", "warn")
+
+
+def test_missing_stem_report_plots_the_residual_spectrum(cli, delivery, tmp_path: Path) -> None:
+    stems_dir, mix, _ = delivery
+    (stems_dir / "Song - keys.wav").unlink()
+    report = tmp_path / "check.html"
+    result = cli("check", stems_dir, "--mix", mix, "--report", report)
+    assert result.code == 1 and "SF503" in result.out
+    page = report.read_text(encoding="utf-8")
+    assert "SF503" in page and "<img" in page and "Residual spectrum" in page
