@@ -11,7 +11,7 @@ import pytest
 import soundfile as sf
 from pkg_helpers import entry, make_render_folder, rewrite_zip
 
-from stemforge.errors import InputNotFoundError, OutputError, UsageError
+from stemforge.errors import InputNotFoundError, OutputError, StemforgeError, UsageError
 from stemforge.export import MANIFEST_SCHEMA_VERSION, ManifestError, build_package, verify_package
 
 
@@ -169,3 +169,12 @@ def test_package_never_overwrites_an_input(tmp_path: Path) -> None:
     with pytest.raises(OutputError, match="overwrite an input"):
         build_package(folder, out=folder / "old.zip")
     assert (folder / "old.zip").read_bytes() == b"an input"
+
+
+def test_failed_package_leaves_nothing_behind(tmp_path: Path) -> None:
+    folder = make_render_folder(tmp_path / "render", frames=4800)
+    (folder / "stems" / "Test Song - bass.wav").write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunk")
+    with pytest.raises(StemforgeError, match="bass.wav"):
+        build_package(folder, out=tmp_path / "out" / "p.zip")
+    assert not (tmp_path / "out" / "p.zip").exists()
+    assert not list((tmp_path / "out").glob("*")) if (tmp_path / "out").exists() else True
