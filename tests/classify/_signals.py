@@ -74,6 +74,8 @@ def sung_vowel(sample_rate: int, seconds: float = 6.0, *, seed: int = 3) -> Mono
     formants = ((750, 90, 1.0), (1200, 110, 0.5), (2600, 160, 0.25))
     for k in range(1, 40):
         fk = k * f0
+        if fk.min() > 5000:  # enough for the formant cues, and quick to make
+            break
         gain = sum(a / (1 + ((fk - fc) / bw) ** 2) for fc, bw, a in formants) / k**0.5
         out += gain * np.sin(k * phase) * (fk < sample_rate / 2 - 1000)
     breath = sosfilt(butter(2, [2000, 6000], "bandpass", fs=sample_rate, output="sos"), rng.standard_normal(frames))
@@ -125,6 +127,8 @@ def voice(sample_rate: int, seconds: float = 6.0, *, base_midi: int = 48, forman
     bands = tuple(zip(formants_hz, (80.0, 100.0, 150.0), (1.0, 0.5, 0.25), strict=True))
     for h in range(1, 60):
         fk = h * f0
+        if fk.min() > 5000:
+            break
         gain = sum(a / (1 + ((fk - fc) / bw) ** 2) for fc, bw, a in bands) / h**0.5
         out += gain * np.sin(h * phase) * (fk < sample_rate / 2 - 1000)
     return (0.4 * out / np.max(np.abs(out))).astype(np.float32)

@@ -35,8 +35,7 @@ SIGNALS: dict[str, tuple[Callable[..., np.ndarray], str]] = {
 }
 
 
-@pytest.mark.parametrize("sample_rate", [44100, 48000, 96000])
-@pytest.mark.parametrize("channels", [1, 2])
+@pytest.mark.parametrize(("sample_rate", "channels"), [(44100, 1), (48000, 2), (96000, 1)])
 @pytest.mark.parametrize("label", list(SIGNALS))
 def test_each_class(label: str, sample_rate: int, channels: int) -> None:
     make, role = SIGNALS[label]

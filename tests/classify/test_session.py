@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import soundfile as sf
-from _signals import bass_line, drum_loop, sung_vowel
+from _signals import bass_line, drum_loop, sung_vowel, with_silence
 
 from stemforge.classify import (
     Classification,
@@ -121,3 +122,14 @@ def test_words_every_track_shares_do_not_decide() -> None:
     # but shared words that are all a name says still count
     assert _roles(["Drums_01", "Drums_02", "Drums_03"]) == ["drums"] * 3
     assert _roles(["Vocals - Lead", "Vocals - Dbl", "Vocals - Harm"]) == ["lead_vocals", "backing_vocals", "backing_vocals"]
+
+
+def test_longest_active_take_is_the_lead(tmp_path: Path) -> None:
+    rate = 22050
+    whole = np.concatenate([sung_vowel(rate, seconds=6.0, seed=s) for s in range(5)]) * 0.4
+    chorus = with_silence(sung_vowel(rate, seconds=6.0, seed=9), rate, before_s=12.0, after_s=12.0)
+    a, b = tmp_path / "a.wav", tmp_path / "b.wav"
+    sf.write(str(a), whole, rate)
+    sf.write(str(b), chorus, rate)
+    results = classify_session([Track("Vox", (b,)), Track("Vox", (a,))])
+    assert [r.role for r in results] == ["backing_vocals", "lead_vocals"]

@@ -9,9 +9,12 @@ swapped without touching them. It combines:
 """
 
 from stemforge.classify.audio import (
+    Excerpt,
+    Hearing,
     analyse_file,
     classify_audio,
     classify_file,
+    excerpt,
     read_excerpt,
 )
 from stemforge.classify.features import AudioFeatures, measure
@@ -28,6 +31,8 @@ __all__ = [
     "ROLES",
     "AudioFeatures",
     "Classification",
+    "Excerpt",
+    "Hearing",
     "NamedTrack",
     "analyse_file",
     "classify_audio",
@@ -36,6 +41,7 @@ __all__ = [
     "classify_session",
     "classify_tracks",
     "combine",
+    "excerpt",
     "measure",
     "read_excerpt",
     "tokenize",

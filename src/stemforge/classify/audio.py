@@ -11,9 +11,11 @@ not a Rhodes from a Wurli.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -63,22 +65,49 @@ def loudest_start(mono: np.ndarray, sample_rate: int, *, seconds: float = EXCERP
     return int(np.argmax(sums)) * hop
 
 
-def read_excerpt(paths: Sequence[str | os.PathLike[str]], *, seconds: float = EXCERPT_S, probes: int = PROBES) -> AudioBuffer:
+@dataclass(frozen=True)
+class Excerpt:
+    """The loudest few seconds of a track, and how much of the track plays at all.
+
+    Attributes
+    ----------
+    buffer : AudioBuffer
+        Mono, ``(1, frames)``, at the files' sample rate.
+    active_share : float
+        0–1, share of the probed points within 30 dB of the loudest (a lead vocal sings
+        most of the song, a double only the choruses).
+    """
+
+    buffer: AudioBuffer
+    active_share: float
+
+
+def _active_share(energies: np.ndarray, probe_frames: int) -> float:
+    if energies.size == 0 or probe_frames <= 0:
+        return 0.0
+    levels_db = 10 * np.log10(energies / probe_frames + 1e-30)
+    floor = max(float(levels_db.max()) - 30.0, _SILENT_DBFS)
+    return float(np.mean(levels_db > floor))
+
+
+def excerpt(paths: Sequence[str | os.PathLike[str]], *, seconds: float = EXCERPT_S, probes: int = PROBES) -> Excerpt:
     """Read the loudest ``seconds`` of one track (one file, or the files of a split L/R pair).
+
+    The files are probed at ``probes`` evenly spaced points (a quarter second each); the
+    loudest probe is the centre of the excerpt. Only the probes and the excerpt are read.
 
     Parameters
     ----------
     paths : sequence of path
         One file, or several of the same length played together (summed to mono).
-    seconds : float
+    seconds : float, keyword-only
         Length of the excerpt.
-    probes : int
+    probes : int, keyword-only
         Points probed to find the loudest part.
 
     Returns
     -------
-    AudioBuffer
-        Mono, ``(1, frames)``, at the files' sample rate.
+    Excerpt
 
     Raises
     ------
@@ -94,20 +123,19 @@ def read_excerpt(paths: Sequence[str | os.PathLike[str]], *, seconds: float = EX
     sample_rate = rates.pop()
     frames = min(r.info.frames for r in readers)
     window = int(seconds * sample_rate)
-    opened = [r.__enter__() for r in readers]
-    try:
+    probe = int(_PROBE_S * sample_rate)
+    with contextlib.ExitStack() as stack:
+        opened = [stack.enter_context(r) for r in readers]
         if frames <= 2 * window:
             start, length = 0, frames
         else:
-            probe = int(_PROBE_S * sample_rate)
             positions = np.linspace(0, frames - probe, probes).astype(int)
-            levels = np.zeros(len(positions))
+            energies = np.zeros(len(positions))
             for reader in opened:
                 for i, pos in enumerate(positions):
                     reader.seek(int(pos))
-                    block = reader.read(probe)
-                    levels[i] += float(np.square(block, dtype=np.float64).sum())
-            centre = int(positions[int(np.argmax(levels))]) + probe // 2
+                    energies[i] += float(np.square(reader.read(probe), dtype=np.float64).sum())
+            centre = int(positions[int(np.argmax(energies))]) + probe // 2
             start = int(min(max(0, centre - window // 2), frames - window))
             length = window
         mono = np.zeros(length, np.float64)
@@ -115,10 +143,16 @@ def read_excerpt(paths: Sequence[str | os.PathLike[str]], *, seconds: float = EX
             reader.seek(start)
             block = reader.read(length)
             mono[: block.shape[1]] += block.mean(axis=0)
-    finally:
-        for reader in opened:
-            reader.__exit__(None, None, None)
-    return AudioBuffer((mono / len(opened)).astype(np.float32)[None, :], sample_rate)
+    mono /= len(readers)
+    if frames <= 2 * window:
+        count = max(1, length // probe)
+        energies = np.square(mono[: count * probe]).reshape(count, probe).sum(axis=1) * len(readers)
+    return Excerpt(AudioBuffer(mono.astype(np.float32)[None, :], sample_rate), _active_share(energies, probe * len(readers)))
+
+
+def read_excerpt(paths: Sequence[str | os.PathLike[str]], *, seconds: float = EXCERPT_S, probes: int = PROBES) -> AudioBuffer:
+    """The loudest ``seconds`` of a track as a mono buffer (see :func:`excerpt`)."""
+    return excerpt(paths, seconds=seconds, probes=probes).buffer
 
 
 def decide(features: AudioFeatures) -> Classification:
@@ -219,14 +253,27 @@ def classify_audio(buffer: AudioBuffer, *, seconds: float = EXCERPT_S) -> Classi
     return decide(measure(excerpt, buffer.sample_rate))
 
 
-def analyse_file(
-    paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], *, seconds: float = EXCERPT_S
-) -> tuple[AudioFeatures, Classification]:
-    """Measure and classify one audio file or a split pair, reading only a few seconds.
+@dataclass(frozen=True)
+class Hearing:
+    """What listening to a track found.
 
-    Returns
-    -------
-    (AudioFeatures, Classification)
+    Attributes
+    ----------
+    features : AudioFeatures
+        Measured on the loudest excerpt.
+    classification : Classification
+        The role the audio suggests.
+    active_share : float
+        0–1, how much of the track plays (see :class:`Excerpt`).
+    """
+
+    features: AudioFeatures
+    classification: Classification
+    active_share: float
+
+
+def analyse_file(paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], *, seconds: float = EXCERPT_S) -> Hearing:
+    """Measure and classify one audio file or a split pair, reading only a few seconds.
 
     Raises
     ------
@@ -234,18 +281,18 @@ def analyse_file(
         If a file is missing or unreadable.
     """
     group = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
-    excerpt = read_excerpt([Path(p) for p in group], seconds=seconds)
-    if excerpt.frames == 0:
+    found = excerpt([Path(p) for p in group], seconds=seconds)
+    if found.buffer.frames == 0:
         raise AudioFormatError(f"{group[0]}: holds no audio")
-    features = measure(excerpt.samples[0], excerpt.sample_rate)
-    return features, decide(features)
+    features = measure(found.buffer.samples[0], found.buffer.sample_rate)
+    return Hearing(features, decide(features), found.active_share)
 
 
 def classify_file(
     paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], *, seconds: float = EXCERPT_S
 ) -> Classification:
     """Propose a role from one audio file or a split pair (see :func:`analyse_file`)."""
-    return analyse_file(paths, seconds=seconds)[1]
+    return analyse_file(paths, seconds=seconds).classification
 
 
-__all__ = ["EXCERPT_S", "analyse_file", "classify_audio", "classify_file", "decide", "loudest_start", "read_excerpt"]
+__all__ = ["EXCERPT_S", "Excerpt", "Hearing", "analyse_file", "classify_audio", "classify_file", "decide", "excerpt", "loudest_start", "read_excerpt"]

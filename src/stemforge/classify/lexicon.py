@@ -49,6 +49,7 @@ percussion 2: tabla maracas castanets castanuelas agogo clap claps handclap hand
 percussion 2: fingersnap fingersnaps stomp stomps klatschen palmas timpani timps timp pauken
 percussion 2: glock glockenspiel vibes vibraphone vibrafono marimba xylophone xylo chimes gong
 percussion 2: surdo udu rainstick spoons vibraslap cuica berimbau guira tam handperc steeldrum
+percussion 2: balafon daf mridangam kanjira ghatam shekere caxixi repinique timbau
 percussion 2: cencerro clave bodhran washboard handpan hangdrum gamelan taiko dhol darbuka riq
 percussion 2: bendir framedrum timpano clp prc tmb cga percussao pandeiro ganza triangulo
 percussion 1.5: bell bells
@@ -60,6 +61,7 @@ bass 1.5: sub 808 upright wobble base ampeg svt 303
 guitars 2: gtr gtrs guitar guitars guit gitarre gitarren guitarra guitarras guitare guitares
 guitars 2: chitarra chitarre eg ag egtr agtr acgtr egit git nylon dobro banjo mandolin mando
 guitars 2: mandolina mandoline mandolino ukulele uke sitar bouzouki ebow resonator charango
+guitars 2: ngoni theorbo
 guitars 2: cuatro balalaika lute oud saz pipa shamisen requinto gt gtar powerchords axefx kemper
 guitars 2: marshall violao cavaquinho gitaar elgtr
 guitars 2: ac30 telecaster tele strat stratocaster 12string 6string
@@ -74,6 +76,7 @@ keys 2: orgel orgue organo hammond b3 leslie clav clavinet harpsichord cembalo c
 keys 2: clavicembalo celesta celeste accordion akkordeon acordeon accordeon
 keys 2: fisarmonica melodica harmonium ep epiano cp70 cp80 keyscape teclado teclados
 keys 2: tastiera tastiere clavier claviers keyboard keyboards farfisa kbd kbds kb continental
+keys 2: bandoneon concertina clavichord fortepiano
 keys 2: orgao sanfona toetsen
 keys 1.5: keys key grand chords chord rotary nord kronos motif triton
 synths 2: pad pads arp arps arpeggio arpeggiator pluck plucks supersaw vocoder talkbox
@@ -81,12 +84,14 @@ synths 2: sintetizador synthesizer synthesiser synthetiseur sintetizzatore nappe
 synths 1.5: synth synths syn moog minimoog juno prophet ob6 jupiter dx7 modular
 synths 1.5: seq sequence stab stabs saw growl acid drone serum sylenth massive omnisphere
 synths 1.5: nexus spire vital diva pigments alchemy es2 polysynth monosynth synthe synthes 3xosc
+synths 1.5: ondes martenot
 synths 1.5: sytrus harmor harmless operator wavetable retrologue padshop korg virus ms20 sh101
 synths 1: swell lead
 strings 2: strings str strs violin violins vln vn vla viola violas cello cellos celli vc vcl
 strings 2: fiddle orch orchestra orchestral pizz pizzicato spicc spiccato harp harps arpa
 strings 2: harpe harfe violino violini violon violons geige geigen violine bratsche
 strings 2: violoncelle violoncello cuerdas cordes archi streicher violonchelo viole violoncelli
+strings 2: santoor santur nyckelharpa kora autoharp lyre
 strings 2: erhu guzheng koto dulcimer zither contrabasses doublebasses cordas strgs strngs
 strings 1.5: string quartet ensemble ens basses
 strings 1.5: cb cbs hp
@@ -97,6 +102,7 @@ horns 2: saxofon saxo flugelhorn flugel cornet tuba euphonium flute flutes flaut
 horns 2: piccolo clarinet clarinets clarinete clarinette klarinette clarinetto oboe hautbois
 horns 2: bassoon fagott fagot fagotto basson woodwind woodwinds winds cuivres metales blaser
 horns 2: blaeser fiati ottoni vientos recorder brs hrns metais sopros
+horns 2: shakuhachi duduk ney zurna bansuri ocarina panpipes panflute
 horns 1.5: bari baritone bone fl cl clar
 horns 1.5: tba ob bsn
 horns 1: tenor alto sop soprano tenore
@@ -125,6 +131,7 @@ fx 1.5: audience
 fx 1: phone drop ambient
 other 2: harmonica whistle whistling theremin bagpipes bagpipe kalimba mbira
 other 2: didgeridoo musicbox armonica kazoo jawharp tinwhistle pennywhistle uilleann
+other 2: tanpura tambura hurdygurdy
 other 1: sample samples melody chops chop kontakt sampler interlude skit backingtrack
 """
 
@@ -300,6 +307,8 @@ PAIRS: dict[tuple[str, str], str] = {
     ("field", "recording"): "fieldrecording",
     ("frame", "drum"): "framedrum",
     ("hang", "drum"): "hangdrum",
+    ("pan", "flute"): "panflute",
+    ("hurdy", "gurdy"): "hurdygurdy",
     ("jaw", "harp"): "jawharp",
     ("tin", "whistle"): "tinwhistle",
     ("penny", "whistle"): "pennywhistle",

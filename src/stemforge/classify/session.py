@@ -15,7 +15,7 @@ Across tracks:
   channel or number (``Gtr L``/``Gtr R``/``Gtr DI``, ``Bass DI``/``Bass Amp``,
   ``Kick In``/``Kick Out``/``Kick Sub``) get the role of the surest of them;
 - several takes of one vocal (``Vox 1``, ``Vox 2``, ``Vox 3``) keep one lead (the one named
-  lead or main, else the unnumbered or first, else the loudest) and make the others
+  lead or main, else the unnumbered or first, else the longest active, else the loudest) and make the others
   backing vocals; named sections (``Verse``, ``Hook``) all stay lead;
 - a lone ``Sub`` next to kick mics and a bass track is the sub-kick mic.
 """
@@ -24,12 +24,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from stemforge.classify.audio import EXCERPT_S, analyse_file
-from stemforge.classify.features import AudioFeatures
+from stemforge.classify.audio import EXCERPT_S, Hearing, analyse_file
 from stemforge.classify.lexicon import DAW_DEFAULT_WORDS, LEAD_MARKERS, word_set
 from stemforge.classify.names import classify_name, tokenize
 from stemforge.classify.roles import Classification
@@ -71,26 +69,19 @@ class NamedTrack(Protocol):
     def name(self) -> str: ...
 
 
-@dataclass(frozen=True)
-class _Heard:
-    features: AudioFeatures
-    result: Classification
-
-
 def _files(track: NamedTrack) -> tuple[Path, ...]:
     files = getattr(track, "files", None) or ()
     return tuple(Path(f) for f in files)
 
 
-def _listen(track: NamedTrack, seconds: float) -> _Heard | None:
+def _listen(track: NamedTrack, seconds: float) -> Hearing | None:
     files = _files(track)
     if not files:
         return None
     try:
-        features, result = analyse_file(files, seconds=seconds)
+        return analyse_file(files, seconds=seconds)
     except (StemforgeError, OSError):
         return None
-    return _Heard(features, result)
 
 
 def _said(name_result: Classification) -> str:
@@ -176,7 +167,7 @@ def _keep_sources_together(names: Sequence[str], results: list[Classification]) 
                 )
 
 
-def _one_lead_per_vocal(names: Sequence[str], results: list[Classification], heard: Sequence[_Heard | None]) -> None:
+def _one_lead_per_vocal(names: Sequence[str], results: list[Classification], heard: Sequence[Hearing | None]) -> None:
     groups: dict[str, list[int]] = {}
     for i, name in enumerate(names):
         if results[i].role != "lead_vocals":
@@ -190,13 +181,14 @@ def _one_lead_per_vocal(names: Sequence[str], results: list[Classification], hea
         if len(members) < 2:
             continue
 
-        def priority(i: int) -> tuple[int, int, float, int]:
+        def priority(i: int) -> tuple[int, int, float, float, int]:
             words = set(_words(names[i]))
             marked = 1 if words & (LEAD_MARKERS | {"lv", "leadvox", "leadvocal"}) else 0
             number = _number(_words(names[i]))
             listened = heard[i]
+            active = round(listened.active_share, 1) if listened is not None else 0.0
             level = listened.features.rms_dbfs if listened is not None else -math.inf
-            return (marked, -number if number else 1, level, -i)
+            return (marked, -number if number else 1, active, level, -i)
 
         main = max(members, key=priority)
         for i in members:
@@ -276,10 +268,10 @@ def classify_session(
     """
     names = [track.name for track in tracks]
     by_name = _classify_names(names)
-    heard: list[_Heard | None] = [
+    heard: list[Hearing | None] = [
         _listen(track, seconds) if audio and by_name[i].role != "exclude" else None for i, track in enumerate(tracks)
     ]
-    results = [combine(n, h.result if h is not None else None) for n, h in zip(by_name, heard, strict=True)]
+    results = [combine(n, h.classification if h is not None else None) for n, h in zip(by_name, heard, strict=True)]
     _keep_sources_together(names, results)
     _one_lead_per_vocal(names, results, heard)
     _sub_kick(names, results)
