@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import zlib
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +33,8 @@ from stemforge.errors import UsageError
 SAMPLE_RATE = 48000
 #: The rate of the one track delivered at another rate.
 PAD_SAMPLE_RATE = 44100
+#: Parts synthesized at the same time (numpy and scipy release the GIL in their loops).
+_WORKERS = 2
 
 
 @dataclass(frozen=True)
@@ -92,67 +95,87 @@ def _stereo(left: Mono, right: Mono) -> Mono:
     return np.stack([left, right]).astype(np.float32)
 
 
-def _synthesize(arrangement: Arrangement, seed: int) -> Iterator[tuple[TrackSpec, Mono, int | None]]:
-    """Yield ``(spec, samples (channels, frames), time_reference)`` for every track, one at a time.
+Rendered = tuple[TrackSpec, Mono, "int | None"]
 
-    ``time_reference`` is None for tracks that start at the song's zero.
+
+def _parts_of_the_band(arrangement: Arrangement, seed: int) -> list[Callable[[], Iterator[Rendered]]]:
+    """Independent jobs, each yielding ``(spec, samples (channels, frames), time_reference)``.
+
+    Every job draws from its own random streams, so they can run in any order or at the
+    same time and still give the same samples. ``time_reference`` is None for tracks
+    that start at the song's zero. Jobs are listed longest first.
     """
     rate = SAMPLE_RATE
     frames = arrangement.frames(rate)
     hits = parts.drum_hits(arrangement, _rng(seed, "drum part"))
-    kit = DrumKit(hits, _rng(seed, "drum sound"), sample_rate=rate, frames=frames)
-    yield _SPECS["01_KickIn.wav"], kit.mic("kick_in")[None], None
-    yield _SPECS["03_SnareTop.wav"], kit.mic("snare_top")[None], None
-    yield _SPECS["04_HiHat.wav"], kit.mic("hat")[None], None
-    yield _SPECS["05_OH.wav"], _stereo(kit.mic("oh_l"), kit.mic("oh_r")), None
-    yield _SPECS["06_Room.wav"], kit.room()[None], None
-    del kit
-    bass = instruments.bass_di(parts.bass_notes(arrangement, _rng(seed, "bass part")), _rng(seed, "bass"), sample_rate=rate, frames=frames)
-    yield _SPECS["07_BassDI.wav"], bass[None], None
-    yield _SPECS["08_BassAmp.wav"], instruments.bass_amp(bass, sample_rate=rate)[None], None
-    del bass
-    keys = parts.keys_notes(arrangement, _rng(seed, "keys part"))
-    yield _SPECS["10_Rhodes.wav"], instruments.rhodes(keys, sample_rate=rate, frames=frames), None
-    takes = [
-        instruments.guitar(
-            parts.guitar_notes(arrangement, _rng(seed, f"guitar part {take}"), take=take),
-            _rng(seed, f"guitar {take}"),
-            sample_rate=rate,
-            frames=frames,
+
+    def vocals() -> Iterator[Rendered]:
+        melody = parts.vocal_notes(arrangement, _rng(seed, "vocal part"))
+        vox = sing(melody, _rng(seed, "lead vocal"), singer=Singer(formant_scale=0.97), sample_rate=rate, frames=frames)
+        yield _SPECS["18_LeadVox.wav"], vox[None], None
+        del vox
+        singers = {
+            2: Singer(formant_scale=1.04, vibrato_hz=5.9, vibrato_semitones=0.25, breathiness=0.12),
+            -2: Singer(formant_scale=0.9, vibrato_hz=5.0, vibrato_semitones=0.25, breathiness=0.1),
+        }
+        high, low = (
+            sing(
+                parts.harmony_notes(arrangement, _rng(seed, f"bgv part {steps}"), steps=steps),
+                _rng(seed, f"bgv {steps}"),
+                singer=singer,
+                sample_rate=rate,
+                frames=frames,
+            )
+            for steps, singer in singers.items()
         )
-        for take in (0, 1)
-    ]
-    yield _SPECS["12_GtrRhy.L.wav"], _stereo(*takes), None
-    del takes
-    pad_rate = PAD_SAMPLE_RATE  # synthesized at its own rate: it lines up when resampled
-    pad = instruments.pad(parts.pad_notes(arrangement), _rng(seed, "pad"), sample_rate=pad_rate, frames=arrangement.frames(pad_rate))
-    yield _SPECS["14_Pad.wav"], pad, None
-    del pad
-    lead = parts.lead_synth_notes(arrangement, _rng(seed, "synth part"))
-    synth = instruments.lead_synth(lead, _rng(seed, "synth"), sample_rate=rate, frames=frames, beat_s=arrangement.beat_s)
-    yield _SPECS["16_LeadSynth.wav"], synth[None], None
-    melody = parts.vocal_notes(arrangement, _rng(seed, "vocal part"))
-    vox = sing(melody, _rng(seed, "lead vocal"), singer=Singer(formant_scale=0.97), sample_rate=rate, frames=frames)
-    yield _SPECS["18_LeadVox.wav"], vox[None], None
-    high = sing(
-        parts.harmony_notes(arrangement, _rng(seed, "bgv part high"), steps=2),
-        _rng(seed, "bgv high"),
-        singer=Singer(formant_scale=1.04, vibrato_hz=5.9, vibrato_semitones=0.25, breathiness=0.12),
-        sample_rate=rate,
-        frames=frames,
-    )
-    low = sing(
-        parts.harmony_notes(arrangement, _rng(seed, "bgv part low"), steps=-2),
-        _rng(seed, "bgv low"),
-        singer=Singer(formant_scale=0.9, vibrato_hz=5.0, vibrato_semitones=0.25, breathiness=0.1),
-        sample_rate=rate,
-        frames=frames,
-    )
-    yield _SPECS["20_BGV.wav"], _stereo(0.85 * high + 0.35 * low, 0.35 * high + 0.85 * low), None
-    del high, low
-    yield _SPECS["22_Tamb.wav"], tambourine(hits, _rng(seed, "tambourine"), sample_rate=rate, frames=frames)[None], None
-    riser, start_frame = instruments.riser_fx(arrangement, _rng(seed, "riser"), sample_rate=rate)
-    yield _SPECS["24_RiserFX.wav"], riser, start_frame
+        yield _SPECS["20_BGV.wav"], _stereo(0.85 * high + 0.35 * low, 0.35 * high + 0.85 * low), None
+
+    def drums() -> Iterator[Rendered]:
+        kit = DrumKit(hits, _rng(seed, "drum sound"), sample_rate=rate, frames=frames)
+        yield _SPECS["01_KickIn.wav"], kit.mic("kick_in")[None], None
+        yield _SPECS["03_SnareTop.wav"], kit.mic("snare_top")[None], None
+        yield _SPECS["04_HiHat.wav"], kit.mic("hat")[None], None
+        yield _SPECS["05_OH.wav"], _stereo(kit.mic("oh_l"), kit.mic("oh_r")), None
+        yield _SPECS["06_Room.wav"], kit.room()[None], None
+
+    def pad() -> Iterator[Rendered]:
+        pad_rate = PAD_SAMPLE_RATE  # synthesized on its own rate's timeline: it lines up when resampled
+        notes = parts.pad_notes(arrangement)
+        yield _SPECS["14_Pad.wav"], instruments.pad(notes, _rng(seed, "pad"), sample_rate=pad_rate, frames=arrangement.frames(pad_rate)), None
+
+    def guitars() -> Iterator[Rendered]:
+        takes = [
+            instruments.guitar(
+                parts.guitar_notes(arrangement, _rng(seed, f"guitar part {take}"), take=take),
+                _rng(seed, f"guitar {take}"),
+                sample_rate=rate,
+                frames=frames,
+            )
+            for take in (0, 1)
+        ]
+        yield _SPECS["12_GtrRhy.L.wav"], _stereo(*takes), None
+
+    def synth() -> Iterator[Rendered]:
+        lead = parts.lead_synth_notes(arrangement, _rng(seed, "synth part"))
+        samples = instruments.lead_synth(lead, _rng(seed, "synth"), sample_rate=rate, frames=frames, beat_s=arrangement.beat_s)
+        yield _SPECS["16_LeadSynth.wav"], samples[None], None
+
+    def keys() -> Iterator[Rendered]:
+        notes = parts.keys_notes(arrangement, _rng(seed, "keys part"))
+        yield _SPECS["10_Rhodes.wav"], instruments.rhodes(notes, sample_rate=rate, frames=frames), None
+
+    def bass() -> Iterator[Rendered]:
+        notes = parts.bass_notes(arrangement, _rng(seed, "bass part"))
+        di = instruments.bass_di(notes, _rng(seed, "bass"), sample_rate=rate, frames=frames)
+        yield _SPECS["07_BassDI.wav"], di[None], None
+        yield _SPECS["08_BassAmp.wav"], instruments.bass_amp(di, sample_rate=rate)[None], None
+
+    def overdubs() -> Iterator[Rendered]:
+        yield _SPECS["22_Tamb.wav"], tambourine(hits, _rng(seed, "tambourine"), sample_rate=rate, frames=frames)[None], None
+        riser, start_frame = instruments.riser_fx(arrangement, _rng(seed, "riser"), sample_rate=rate)
+        yield _SPECS["24_RiserFX.wav"], riser, start_frame
+
+    return [vocals, drums, pad, guitars, synth, keys, bass, overdubs]
 
 
 def _write_wav(path: Path, samples: Mono, *, sample_rate: int, subtype: str, time_reference: int | None) -> None:
@@ -166,18 +189,27 @@ def _write_wav(path: Path, samples: Mono, *, sample_rate: int, subtype: str, tim
         temp.write_bytes(insert_bext(wav.getvalue(), time_reference))
 
 
-def write_demo_tracks(
-    folder: Path,
-    *,
-    seed: int = 7,
-    bars: int | None = None,
-    progress: Callable[[str], None] | None = None,
-) -> list[Path]:
+def _deliver(job: Callable[[], Iterator[Rendered]], folder: Path) -> list[Path]:
+    """Run one job and write its tracks, each levelled to its peak (split pairs file by file)."""
+    written = []
+    for spec, samples, time_reference in job():
+        per_file = [samples] if len(spec.files) == 1 else [samples[k : k + 1] for k in range(len(spec.files))]
+        for name, data in zip(spec.files, per_file, strict=True):
+            peak = float(np.max(np.abs(data)))
+            gain = db_to_gain(spec.peak_dbfs) / peak if peak > 0 else 0.0
+            levelled = (data * np.float32(gain)).astype(np.float32)
+            path = folder / name
+            _write_wav(path, levelled, sample_rate=spec.sample_rate, subtype=spec.subtype, time_reference=time_reference)
+            written.append(path)
+    return written
+
+
+def write_demo_tracks(folder: Path, *, seed: int = 7, bars: int | None = None) -> list[Path]:
     """Synthesize the demo song's multitrack into ``folder``.
 
     Deterministic: the same ``seed`` and ``bars`` give byte-identical files. Nothing but
     the track files is written to ``folder`` (created if missing); files of the same name
-    are replaced.
+    are replaced, each atomically. The parts are synthesized two at a time.
 
     Parameters
     ----------
@@ -188,13 +220,11 @@ def write_demo_tracks(
     bars : int, optional
         Length of the song in bars (default 36 bars, 74 s); at least 4. Shorter songs keep
         the form, with each section shortened in proportion.
-    progress : callable, optional
-        Called with each file name just before it is written.
 
     Returns
     -------
     list of Path
-        The files written, in track order.
+        The files written, in track order (see :data:`TRACKS`).
 
     Raises
     ------
@@ -205,20 +235,11 @@ def write_demo_tracks(
         raise UsageError(f"seed={seed!r} must be a non-negative integer")
     arrangement = arrange(bars)
     folder = Path(folder)
-    written: list[Path] = []
-    for spec, samples, time_reference in _synthesize(arrangement, int(seed)):
-        # A split pair is two takes, each tracked to its own level.
-        per_file = [samples] if len(spec.files) == 1 else [samples[k : k + 1] for k in range(len(spec.files))]
-        for name, data in zip(spec.files, per_file, strict=True):
-            peak = float(np.max(np.abs(data)))
-            gain = db_to_gain(spec.peak_dbfs) / peak if peak > 0 else 0.0
-            if progress is not None:
-                progress(name)
-            path = folder / name
-            levelled = (data * np.float32(gain)).astype(np.float32)
-            _write_wav(path, levelled, sample_rate=spec.sample_rate, subtype=spec.subtype, time_reference=time_reference)
-            written.append(path)
-    return written
+    jobs = _parts_of_the_band(arrangement, int(seed))
+    with ThreadPoolExecutor(max_workers=_WORKERS) as pool:
+        written = [path for paths in pool.map(lambda job: _deliver(job, folder), jobs) for path in paths]
+    order = {name: k for k, name in enumerate(name for spec in TRACKS for name in spec.files)}
+    return sorted(written, key=lambda path: order[path.name])
 
 
 __all__ = ["PAD_SAMPLE_RATE", "SAMPLE_RATE", "TRACKS", "TrackSpec", "write_demo_tracks"]
