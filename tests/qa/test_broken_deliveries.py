@@ -8,9 +8,9 @@ import numpy as np
 import pedalboard
 import pytest
 import soxr
+from qa_deliveries import Delivery, shift
 
 from stemforge.qa import DeliveryReport, Severity, check_delivery
-from qa_deliveries import Delivery, shift
 
 
 def run(folder: Path) -> DeliveryReport:

@@ -17,8 +17,8 @@ import contextlib
 import json
 import os
 import time
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -29,8 +29,8 @@ from stemforge.errors import InputNotFoundError, StemforgeError, UsageError
 from stemforge.qa.checks import (
     clip_level,
     duplicate_checks,
-    is_float,
     format_checks,
+    is_float,
     level_checks,
     reference_format,
     stereo_checks,
@@ -132,7 +132,7 @@ def _stream(
         position = 0
         while position < total:
             n = min(BLOCK_FRAMES, total - position)
-            blocks = list(pool.map(lambda job: job[1].feed(job[0].read(n)), jobs))
+            blocks = list(pool.map(lambda job, n=n: job[1].feed(job[0].read(n)), jobs))
             if acc is not None and mix is not None:
                 mix_block = blocks[-1]
                 stem_sum = np.zeros((mix.channels, mix_block.shape[1]), np.float32)
