@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from stemforge.analysis import true_peak_dbtp
-from stemforge.mastering.limiter import LimiterSettings, limit_true_peak, reduction_curve, true_peak_envelope
+from stemforge.mastering.limiter import LimiterSettings, envelope_db, limit_true_peak, reduction_curve, true_peak_envelope
 
 
 def _hot(sample_rate: int, channels: int, seconds: float = 2.0, seed: int = 1) -> np.ndarray:
@@ -55,10 +55,10 @@ def test_envelope_skips_only_what_cannot_matter() -> None:
 )
 def test_reduction_never_below_what_each_frame_needs(levels: list[float], lookahead_ms: float, release_ms: float) -> None:
     envelope = np.array(levels, np.float32)
-    gr = reduction_curve(envelope, 8000, threshold_db=0.0, lookahead_ms=lookahead_ms, release_ms=release_ms)
+    gr = reduction_curve(envelope_db(envelope), 8000, threshold_db=0.0, lookahead_ms=lookahead_ms, release_ms=release_ms)
     with np.errstate(divide="ignore"):
         need = np.maximum(20 * np.log10(envelope.astype(np.float64)), 0.0)
-    assert np.all(gr >= need - 1e-9)
+    assert np.all(gr >= need - 1e-5)
 
 
 def test_no_reduction_below_the_ceiling() -> None:

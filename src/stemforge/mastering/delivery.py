@@ -6,9 +6,11 @@ true-peak meter *as it will be delivered* (the dithered integers, the decoded MP
 corrected when over:
 
 - ``master.wav``: the input's rate, 24-bit, TPDF dither (never resampled);
-- ``master.flac``: the same samples, FLAC 24-bit;
-- ``master-cd.wav``: 44.1 kHz/16-bit — soxr very-high-quality SRC, re-limited at 44.1 kHz if
-  the conversion pushed a peak over, then TPDF dither;
+- ``master.flac``: the same samples, FLAC 24-bit (for both, the true peak is measured on the
+  limited master and the dither's possible contribution bounded: at most 4·10⁻⁶ dB at
+  24 bits; when that bound would cross the ceiling the dithered samples are measured);
+- ``master-cd.wav``: 44.1 kHz/16-bit — soxr very-high-quality SRC, then TPDF dither; when
+  the converted file peaks over, it is trimmed (up to 0.2 dB) or limited again at 44.1 kHz;
 - ``master.mp3``: 320 kbit/s (LAME through pedalboard) from the float master at its rate
   (44.1 kHz when that rate is not an MP3 rate); decoded and measured, and when the codec's
   overshoot crosses the ceiling, its source is re-limited that much lower and encoded again.
@@ -20,8 +22,10 @@ together when everything is written, so a failure leaves no file under a final n
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import secrets
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,12 +33,14 @@ import numpy as np
 import soundfile as sf
 from pedalboard.io import AudioFile
 
+from stemforge.analysis.truepeak import interpolation_filter, oversampling_factor
 from stemforge.audio.buffer import AudioBuffer, Samples
 from stemforge.audio.resample import resample
 from stemforge.errors import AnalysisError, OutputError
 from stemforge.mastering.dither import to_float, tpdf_quantize
 from stemforge.mastering.limiter import LimiterSettings, limit_true_peak
-from stemforge.mastering.measure import measure_dbtp, measure_lufs, sample_peak_dbfs
+from stemforge.mastering.loudness import LevelResult, limit_again
+from stemforge.mastering.measure import measure_lufs_dbtp, sample_peak_dbfs
 
 #: Rate of the CD deliverable, in Hz.
 CD_SAMPLE_RATE = 44100
@@ -43,9 +49,7 @@ MP3_RATES = (32000, 44100, 48000)
 #: Bit rate of the MP3 deliverable, in kbit/s.
 MP3_KBPS = 320
 #: First headroom tried for the MP3's source below the ceiling (lossy overshoot), in dB.
-MP3_FIRST_MARGIN_DB = 0.3
-#: Headroom below the ceiling left for dither before 16-bit quantisation, in dB.
-DITHER_MARGIN_DB = 0.01
+MP3_FIRST_MARGIN_DB = 0.5
 
 
 @dataclass(frozen=True)
@@ -127,18 +131,17 @@ class StagedOutputs:
 
 def _write_pcm(path: Path, quantized: np.ndarray, sample_rate: int, *, bits: int, container: str) -> None:
     subtype = f"PCM_{bits}"
-    if bits == 16:
-        data = quantized.T.astype(np.int16)
-    else:  # libsndfile takes the top 24 bits of int32 data
-        data = (quantized.T.astype(np.int32) << 8)
+    data = quantized.T.astype(np.int16) if bits == 16 else quantized.T << 8  # libsndfile takes the top 24 bits of int32
     try:
         sf.write(str(path), data, sample_rate, subtype=subtype, format=container)
     except (OSError, sf.LibsndfileError, RuntimeError) as exc:
         raise OutputError(f"{path}: cannot be written ({exc})") from None
 
 
-def _measure(kind: str, file: str, fmt: str, samples: Samples, sample_rate: int, bits: int | None, ceiling_dbtp: float, notes: list[str], *, true_peak: float | None = None) -> Deliverable:
-    peak = measure_dbtp(samples, sample_rate) if true_peak is None else true_peak
+_meter = measure_lufs_dbtp
+
+
+def _deliverable(kind: str, file: str, fmt: str, samples: Samples, sample_rate: int, bits: int | None, ceiling_dbtp: float, notes: list[str], *, lufs: float | None, peak: float) -> Deliverable:
     return Deliverable(
         kind=kind,
         file=file,
@@ -146,7 +149,7 @@ def _measure(kind: str, file: str, fmt: str, samples: Samples, sample_rate: int,
         sample_rate=sample_rate,
         bit_depth=bits,
         dither="TPDF" if bits is not None else None,
-        integrated_lufs=measure_lufs(samples, sample_rate),
+        integrated_lufs=lufs,
         true_peak_dbtp=peak,
         sample_peak_dbfs=sample_peak_dbfs(samples),
         within_ceiling=peak <= ceiling_dbtp,
@@ -154,108 +157,148 @@ def _measure(kind: str, file: str, fmt: str, samples: Samples, sample_rate: int,
     )
 
 
-def _quantize_within(samples: Samples, sample_rate: int, *, bits: int, ceiling_dbtp: float, seed: int, notes: list[str]) -> tuple[np.ndarray, float]:
-    """Dither to ``bits`` and lower the level until the integers are within the ceiling."""
-    trim_db = 0.0
-    for _ in range(4):
-        source = samples if trim_db == 0.0 else samples * np.float32(10.0 ** (-trim_db / 20.0))
-        quantized = tpdf_quantize(source, bits=bits, seed=seed)
-        peak = measure_dbtp(to_float(quantized, bits=bits), sample_rate)
+def dither_peak_bound_dbtp(peak_dbtp: float, *, bits: int, sample_rate: int) -> float:
+    """Largest true peak that ``bits``-bit TPDF-dithered samples of a signal peaking at ``peak_dbtp`` can have.
+
+    The meter is linear: the dithered signal's interpolated values are the original's plus
+    the interpolated error, whose magnitude is at most ``sum |h|`` (the meter's polyphase
+    branch gain) times the largest error, 1.5 LSB (±1 LSB of TPDF, ±0.5 of rounding).
+    """
+    factor = oversampling_factor(sample_rate)
+    h = interpolation_filter(factor)
+    gain = max(1.0, float(np.abs(np.stack([h[p::factor] for p in range(factor)])).sum(axis=1).max()))
+    error = gain * 1.5 * 2.0 ** -(bits - 1)
+    return 20.0 * math.log10(10.0 ** (peak_dbtp / 20.0) + error)
+
+
+def _master_24(level: LevelResult, *, outputs: StagedOutputs, writer: ThreadPoolExecutor, ceiling_dbtp: float, kinds: tuple[str, ...], seed: int) -> tuple[list[Deliverable], list[Future[None]]]:
+    rate = level.sample_rate
+    notes: list[str] = []
+    samples = level.samples
+    peak = level.limit.output_true_peak_dbtp
+    lufs: float | None = level.limit.output_lufs
+    q24 = tpdf_quantize(samples, bits=24, seed=seed)
+    bound = dither_peak_bound_dbtp(peak, bits=24, sample_rate=rate)
+    if bound <= ceiling_dbtp:
+        notes.append(f"true peak measured before dither; the 24-bit dither can add at most {bound - peak:.6f} dB")
+    else:
+        for _attempt in range(4):
+            lufs, peak = _meter(to_float(q24, bits=24), rate)
+            if peak <= ceiling_dbtp:
+                break
+            trim = peak - ceiling_dbtp + 0.005
+            notes.append(f"lowered {trim:.3f} dB so the dithered 24-bit samples stay within the ceiling")
+            samples = samples * np.float32(10.0 ** (-trim / 20.0))
+            q24 = tpdf_quantize(samples, bits=24, seed=seed)
+        else:
+            raise AnalysisError(f"could not keep the 24-bit master within {ceiling_dbtp:+.2f} dBTP")
+    results, writes = [], []
+    for kind, name, container in (("master", "master.wav", "WAV"), ("flac", "master.flac", "FLAC")):
+        if kind not in kinds:
+            continue
+        writes.append(writer.submit(_write_pcm, outputs.temp(name), q24, rate, bits=24, container=container))
+        results.append(_deliverable(kind, name, f"{container} PCM_24", samples, rate, 24, ceiling_dbtp, notes, lufs=lufs, peak=peak))
+    return results, writes
+
+
+def _cd(level: LevelResult, *, outputs: StagedOutputs, writer: ThreadPoolExecutor, ceiling_dbtp: float, seed: int) -> tuple[Deliverable, Future[None]]:
+    rate = level.sample_rate
+    notes: list[str] = []
+    if rate != CD_SAMPLE_RATE:
+        notes.append(f"resampled {rate} → {CD_SAMPLE_RATE} Hz (soxr, very high quality)")
+    cd = level.samples if rate == CD_SAMPLE_RATE else resample(AudioBuffer(level.samples, rate), CD_SAMPLE_RATE).samples
+    for _attempt in range(4):
+        q16 = tpdf_quantize(cd, bits=16, seed=seed + 1)
+        as_float = to_float(q16, bits=16)
+        lufs, peak = _meter(as_float, CD_SAMPLE_RATE)
         if peak <= ceiling_dbtp:
-            if trim_db:
-                notes.append(f"lowered {trim_db:.3f} dB so the dithered {bits}-bit samples stay within the ceiling")
-            return quantized, peak
-        trim_db += peak - ceiling_dbtp + 0.005
-    raise AnalysisError(f"could not keep the {bits}-bit deliverable within {ceiling_dbtp:+.2f} dBTP")
+            break
+        over = peak - ceiling_dbtp
+        if over <= 0.2:
+            # SRC moved a peak a little: a trim costs less loudness than it is worth limiting for.
+            trim = over + 0.005
+            cd = cd * np.float32(10.0 ** (-trim / 20.0))
+            notes.append(f"the converted file peaked at {peak:+.3f} dBTP: lowered {trim:.3f} dB")
+        else:
+            # The conversion reshaped the peaks (a limited master's overshoot above 20 kHz is
+            # filtered out, and the waveform rings): limit the converted signal itself.
+            relimited = limit_true_peak(cd, CD_SAMPLE_RATE, LimiterSettings(ceiling_dbtp - 0.01, level.limiter.lookahead_ms, level.limiter.release_ms))
+            cd = relimited.samples
+            notes.append(f"the converted file peaked at {peak:+.2f} dBTP: limited again at 44.1 kHz (up to {relimited.max_reduction_db:.2f} dB)")
+    else:
+        raise AnalysisError(f"could not keep the 16-bit CD master within {ceiling_dbtp:+.2f} dBTP")
+    write = writer.submit(_write_pcm, outputs.temp("master-cd.wav"), q16, CD_SAMPLE_RATE, bits=16, container="WAV")
+    return _deliverable("cd", "master-cd.wav", "WAV PCM_16", as_float, CD_SAMPLE_RATE, 16, ceiling_dbtp, notes, lufs=lufs, peak=peak), write
 
 
-def deliver(
-    master: Samples,
-    sample_rate: int,
-    *,
-    outputs: StagedOutputs,
-    ceiling_dbtp: float,
-    limiter: LimiterSettings,
-    kinds: tuple[str, ...],
-    seed: int = 0,
-    master_true_peak_dbtp: float | None = None,
-) -> tuple[Deliverable, ...]:
+def _mp3(level: LevelResult, *, temp: Path, ceiling_dbtp: float) -> Deliverable:
+    notes: list[str] = []
+    rate = level.sample_rate if level.sample_rate in MP3_RATES else 44100
+    channels = level.samples.shape[0]
+    if rate != level.sample_rate:
+        notes.append(f"resampled {level.sample_rate} → {rate} Hz for MP3")
+    margin = MP3_FIRST_MARGIN_DB
+    for _attempt in range(5):
+        # Not verified here: what counts is the decoded MP3, measured below.
+        source = limit_again(level, ceiling_dbtp - margin, verify=False).samples
+        if rate != level.sample_rate:
+            source = resample(AudioBuffer(source, level.sample_rate), rate).samples
+        try:
+            with AudioFile(str(temp), "w", rate, channels, quality=f"{MP3_KBPS}") as f:
+                f.write(source)
+            del source
+            with AudioFile(str(temp)) as f:
+                decoded = f.read(f.frames)
+        except (OSError, RuntimeError, ValueError) as exc:
+            raise OutputError(f"master.mp3: cannot be encoded ({exc})") from None
+        lufs, peak = _meter(decoded, rate)
+        if peak <= ceiling_dbtp:
+            notes.append(f"source limited to {ceiling_dbtp - margin:+.2f} dBTP so the decoded MP3 stays within the ceiling")
+            return _deliverable("mp3", "master.mp3", f"MP3 {MP3_KBPS} kbit/s", decoded, rate, None, ceiling_dbtp, notes, lufs=lufs, peak=peak)
+        margin += peak - ceiling_dbtp + 0.1
+    raise AnalysisError(f"could not keep the MP3 within {ceiling_dbtp:+.2f} dBTP")
+
+
+def deliver(level: LevelResult, *, outputs: StagedOutputs, ceiling_dbtp: float, kinds: tuple[str, ...], seed: int = 0) -> tuple[Deliverable, ...]:
     """Write and verify every deliverable in ``kinds``.
+
+    The MP3 (the slowest: an encoder run per attempt) is made on a second thread, and files
+    are written on a third (libsndfile and LAME release the GIL), while the PCM deliverables
+    are made on this one.
 
     Parameters
     ----------
-    master : np.ndarray, float32, shape (channels, frames)
-        The limited master, in floating point.
-    sample_rate : int
-        Its rate, in Hz (kept by ``master.wav`` and ``master.flac``).
+    level : LevelResult
+        The limited master and what made it (for limiting a deliverable again, lower).
     outputs : StagedOutputs
     ceiling_dbtp : float
-    limiter : LimiterSettings
-        For re-limiting a converted deliverable.
     kinds : tuple of str
         Which of ``master``, ``flac``, ``cd``, ``mp3``.
     seed : int
         Dither seed.
     """
     results: list[Deliverable] = []
-    channels = master.shape[0]
-    if "master" in kinds or "flac" in kinds:
-        notes: list[str] = []
-        q24, peak24 = _quantize_within(master, sample_rate, bits=24, ceiling_dbtp=ceiling_dbtp, seed=seed, notes=notes)
-        as_float = to_float(q24, bits=24)
-        for kind, name, container in (("master", "master.wav", "WAV"), ("flac", "master.flac", "FLAC")):
-            if kind not in kinds:
-                continue
-            temp = outputs.temp(name)
-            _write_pcm(temp, q24, sample_rate, bits=24, container=container)
-            written, _rate = sf.read(str(temp), dtype="int32", always_2d=True)
-            if not np.array_equal(written.T >> 8, q24):
-                raise OutputError(f"{name}: the written samples differ from the master")
-            results.append(_measure(kind, name, f"{container} PCM_24", as_float, sample_rate, 24, ceiling_dbtp, notes, true_peak=peak24))
-        del as_float
-    if "cd" in kinds:
-        notes = []
-        cd = master if sample_rate == CD_SAMPLE_RATE else resample(AudioBuffer(master, sample_rate), CD_SAMPLE_RATE).samples
-        if sample_rate != CD_SAMPLE_RATE:
-            notes.append(f"resampled {sample_rate} → {CD_SAMPLE_RATE} Hz (soxr, very high quality)")
-        margin_ceiling = ceiling_dbtp - DITHER_MARGIN_DB
-        peak = measure_dbtp(cd, CD_SAMPLE_RATE)
-        if peak > margin_ceiling:
-            relimited = limit_true_peak(cd, CD_SAMPLE_RATE, LimiterSettings(margin_ceiling, limiter.lookahead_ms, limiter.release_ms))
-            notes.append(f"re-limited after conversion: it peaked at {peak:+.2f} dBTP (up to {relimited.max_reduction_db:.2f} dB of reduction)")
-            cd = relimited.samples
-        q16, peak16 = _quantize_within(cd, CD_SAMPLE_RATE, bits=16, ceiling_dbtp=ceiling_dbtp, seed=seed + 1, notes=notes)
-        temp = outputs.temp("master-cd.wav")
-        _write_pcm(temp, q16, CD_SAMPLE_RATE, bits=16, container="WAV")
-        results.append(_measure("cd", "master-cd.wav", "WAV PCM_16", to_float(q16, bits=16), CD_SAMPLE_RATE, 16, ceiling_dbtp, notes, true_peak=peak16))
-    if "mp3" in kinds:
-        results.append(_deliver_mp3(master, sample_rate, outputs=outputs, ceiling_dbtp=ceiling_dbtp, limiter=limiter, channels=channels))
+    writes: list[Future[None]] = []
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="stemforge-mp3") as pool, ThreadPoolExecutor(max_workers=1, thread_name_prefix="stemforge-write") as writer:
+        mp3: Future[Deliverable] | None = None
+        if "mp3" in kinds:
+            mp3 = pool.submit(_mp3, level, temp=outputs.temp("master.mp3"), ceiling_dbtp=ceiling_dbtp)
+        try:
+            if "master" in kinds or "flac" in kinds:
+                made, pending = _master_24(level, outputs=outputs, writer=writer, ceiling_dbtp=ceiling_dbtp, kinds=kinds, seed=seed)
+                results.extend(made)
+                writes.extend(pending)
+            if "cd" in kinds:
+                item, pending_cd = _cd(level, outputs=outputs, writer=writer, ceiling_dbtp=ceiling_dbtp, seed=seed)
+                results.append(item)
+                writes.append(pending_cd)
+        finally:
+            for write in writes:
+                write.result()
+            finished = mp3.result() if mp3 is not None else None
+        if finished is not None:
+            results.append(finished)
     return tuple(results)
 
 
-def _deliver_mp3(master: Samples, sample_rate: int, *, outputs: StagedOutputs, ceiling_dbtp: float, limiter: LimiterSettings, channels: int) -> Deliverable:
-    notes: list[str] = []
-    rate = sample_rate if sample_rate in MP3_RATES else 44100
-    source = master if rate == sample_rate else resample(AudioBuffer(master, sample_rate), rate).samples
-    if rate != sample_rate:
-        notes.append(f"resampled {sample_rate} → {rate} Hz for MP3")
-    temp = outputs.temp("master.mp3")
-    margin = MP3_FIRST_MARGIN_DB
-    for _attempt in range(5):
-        encoded_source = limit_true_peak(source, rate, LimiterSettings(ceiling_dbtp - margin, limiter.lookahead_ms, limiter.release_ms)).samples
-        try:
-            with AudioFile(str(temp), "w", rate, channels, quality=f"{MP3_KBPS}") as f:
-                f.write(encoded_source)
-            with AudioFile(str(temp)) as f:
-                decoded = f.read(f.frames)
-        except (OSError, RuntimeError, ValueError) as exc:
-            raise OutputError(f"master.mp3: cannot be encoded ({exc})") from None
-        peak = measure_dbtp(decoded, rate)
-        if peak <= ceiling_dbtp:
-            notes.append(f"source limited to {ceiling_dbtp - margin:+.2f} dBTP so the decoded MP3 stays within the ceiling")
-            return _measure("mp3", "master.mp3", f"MP3 {MP3_KBPS} kbit/s", decoded.astype(np.float32), rate, None, ceiling_dbtp, notes, true_peak=peak)
-        margin += peak - ceiling_dbtp + 0.05
-    raise AnalysisError(f"could not keep the MP3 within {ceiling_dbtp:+.2f} dBTP")
-
-
-__all__ = ["CD_SAMPLE_RATE", "Deliverable", "StagedOutputs", "deliver"]
+__all__ = ["CD_SAMPLE_RATE", "Deliverable", "StagedOutputs", "deliver", "dither_peak_bound_dbtp"]

@@ -21,8 +21,16 @@ import numpy as np
 
 from stemforge.audio.buffer import Samples
 from stemforge.errors import AnalysisError
-from stemforge.mastering.limiter import DEFAULT_MARGIN_DB, LimiterResult, LimiterSettings, limit_true_peak, reduction_curve, true_peak_envelope
-from stemforge.mastering.measure import GainLoudnessModel, measure_lufs
+from stemforge.mastering.limiter import (
+    DEFAULT_MARGIN_DB,
+    LimiterResult,
+    LimiterSettings,
+    envelope_db,
+    limit_true_peak,
+    reduction_curve,
+    true_peak_envelope,
+)
+from stemforge.mastering.measure import GainLoudnessModel
 
 #: Loudness tolerance of the search's prediction and of the final measurement, in LU.
 SEARCH_TOLERANCE_LU = 0.01
@@ -98,12 +106,33 @@ class LevelResult:
     limit : LimitStage
     gain_reduction_db : np.ndarray, float32, shape (frames,)
         The limiter's reduction per frame, in dB (positive).
+    source : np.ndarray, float32, shape (channels, frames)
+        The limiter's input (before the gain), kept so a deliverable can be limited again
+        lower (:func:`limit_again`) without a new detector pass.
+    envelope : np.ndarray, float32, shape (frames,)
+        The detector's true-peak envelope of ``source``.
+    limiter : LimiterSettings
+    sample_rate : int
     """
 
     samples: Samples
     gain: GainStage
     limit: LimitStage
     gain_reduction_db: np.ndarray
+    source: Samples
+    envelope: np.ndarray
+    limiter: LimiterSettings
+    sample_rate: int
+
+
+def limit_again(level: LevelResult, ceiling_dbtp: float, *, verify: bool = True) -> LimiterResult:
+    """The same gain as ``level``, limited to a lower ``ceiling_dbtp`` (verified by the meter).
+
+    Used for deliverables whose conversion (SRC, lossy encoding) needs headroom below the
+    master's ceiling; the detector envelope of the master is reused.
+    """
+    settings = LimiterSettings(ceiling_dbtp, level.limiter.lookahead_ms, level.limiter.release_ms)
+    return limit_true_peak(level.source, level.sample_rate, settings, gain_db=level.gain.gain_db, envelope=level.envelope, verify=verify)
 
 
 def reach_loudness(
@@ -137,30 +166,22 @@ def reach_loudness(
     input_lufs = model.lufs()
     if input_lufs is None:
         raise AnalysisError("the material is silent or shorter than 0.4 s: it has no integrated loudness to adjust")
-    sample_peak = float(np.max(np.abs(samples)))
-    # Frames more than the budget below the loudest peak are never limited, whatever the gain.
-    envelope = true_peak_envelope(samples, sample_rate, floor=sample_peak * 10.0 ** (-(max_reduction_db + 1.0) / 20.0))
-    peak_db = 20.0 * math.log10(float(envelope.max()))
     threshold_base = limiter.ceiling_dbtp - DEFAULT_MARGIN_DB
-    gain_limit_db = max_reduction_db + threshold_base - peak_db
-
-    def predict(gain_db: float) -> float:
-        gr = reduction_curve(envelope, sample_rate, threshold_db=threshold_base - gain_db, lookahead_ms=limiter.lookahead_ms, release_ms=limiter.release_ms)
-        curve = np.power(10.0, (gain_db - gr) / 20.0).astype(np.float32) if gr.any() else 10.0 ** (gain_db / 20.0)
-        lufs = model.lufs(curve)
-        return -math.inf if lufs is None else lufs
-
-    gain_db = target_lufs - input_lufs
     iterations = 0
-    tried: list[tuple[float, float]] = []
-    capped = False
-    result: LimiterResult | None = None
-    output_lufs = input_lufs
-    for _outer in range(4):
+
+    def search(level_db: np.ndarray, gain_db: float) -> tuple[float, bool]:
+        """Secant search for the gain whose limited result the model puts on target."""
+        nonlocal iterations
+        gain_limit_db = max_reduction_db + threshold_base - float(level_db.max())
+        tried: list[tuple[float, float]] = []
+        capped = False
         for _ in range(12):
             capped = gain_db > gain_limit_db
             gain_db = min(gain_db, gain_limit_db)
-            lufs = predict(gain_db)
+            gr = reduction_curve(level_db, sample_rate, threshold_db=threshold_base - gain_db, lookahead_ms=limiter.lookahead_ms, release_ms=limiter.release_ms)
+            curve = np.power(np.float32(10.0), (np.float32(gain_db) - gr) / np.float32(20.0)) if gr.any() else 10.0 ** (gain_db / 20.0)
+            predicted = model.lufs(curve)
+            lufs = -math.inf if predicted is None else predicted
             iterations += 1
             tried.append((gain_db, lufs))
             error = target_lufs - lufs
@@ -172,14 +193,33 @@ def reach_loudness(
                 if abs(g1 - g0) > 1e-6:
                     slope = min(1.0, max(0.05, (l1 - l0) / (g1 - g0)))
             gain_db += error / slope
+        return gain_db, capped
+
+    # A first search on the sample peaks tells roughly which frames the limiter will touch;
+    # the detector's oversampled envelope is then computed only where it can matter (frames
+    # within reach of the threshold, with 3.5 dB to spare for the search moving on and for
+    # deliverables limited up to 2 dB lower), and the search finishes on it.
+    sample_level_db = envelope_db(np.max(np.abs(samples), axis=0))
+    rough_gain_db, _ = search(sample_level_db, target_lufs - input_lufs)
+    del sample_level_db
+    floor_gain_db = rough_gain_db
+    for _refine in range(3):
+        envelope = true_peak_envelope(samples, sample_rate, floor=10.0 ** ((threshold_base - floor_gain_db - 3.5) / 20.0))
+        level_db = envelope_db(envelope)
+        gain_db, capped = search(level_db, rough_gain_db)
+        if gain_db <= floor_gain_db + 1.0:
+            break
+        floor_gain_db = gain_db
+    result: LimiterResult | None = None
+    output_lufs = input_lufs
+    for _outer in range(4):
         result = limit_true_peak(samples, sample_rate, limiter, gain_db=gain_db, envelope=envelope)
-        measured = measure_lufs(result.samples, sample_rate)
+        measured = result.integrated_lufs
         output_lufs = -math.inf if measured is None else measured
         error = target_lufs - output_lufs
         if abs(error) <= FINAL_TOLERANCE_LU or (capped and error > 0):
             break
-        gain_db += error
-        tried.clear()
+        gain_db, capped = search(level_db, gain_db + error)
     if result is None:  # pragma: no cover - the loop always runs
         raise AnalysisError("loudness search did not run")
     reduction = -result.gain_db
@@ -198,7 +238,16 @@ def reach_loudness(
         max_reduction_budget_db=max_reduction_db,
     )
     gain = GainStage(input_lufs=input_lufs, target_lufs=target_lufs, gain_db=gain_db, capped=capped)
-    return LevelResult(samples=result.samples, gain=gain, limit=limit, gain_reduction_db=reduction)
+    return LevelResult(
+        samples=result.samples,
+        gain=gain,
+        limit=limit,
+        gain_reduction_db=reduction,
+        source=samples,
+        envelope=envelope,
+        limiter=limiter,
+        sample_rate=sample_rate,
+    )
 
 
-__all__ = ["GainStage", "LevelResult", "LimitStage", "reach_loudness"]
+__all__ = ["GainStage", "LevelResult", "LimitStage", "limit_again", "reach_loudness"]

@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.signal
 
-from stemforge.analysis import integrated_loudness, true_peak_dbtp
+from stemforge.analysis import LoudnessMeter, integrated_loudness, true_peak_dbtp
 from stemforge.analysis.gating import integrated_from_block_energies
 from stemforge.analysis.kweighting import channel_weights, k_weighting_sos
 from stemforge.audio.buffer import Samples
@@ -35,6 +35,15 @@ def measure_lufs(samples: Samples, sample_rate: int) -> float | None:
 def measure_dbtp(samples: Samples, sample_rate: int) -> float:
     """True peak in dBTP by the project's meter (BS.1770-4 Annex 2)."""
     return float(true_peak_dbtp(samples, sample_rate))
+
+
+def measure_lufs_dbtp(samples: Samples, sample_rate: int) -> tuple[float | None, float]:
+    """Integrated loudness (LUFS) and true peak (dBTP) in one pass of the project's meter."""
+    meter = LoudnessMeter(sample_rate, samples.shape[0], spectrum=False)
+    meter.process(samples)
+    report = meter.result()
+    peak = report.true_peak_dbtp
+    return report.integrated_lufs, -math.inf if peak is None else float(peak)
 
 
 def sample_peak_dbfs(samples: Samples) -> float:
@@ -88,4 +97,4 @@ class GainLoudnessModel:
         return integrated_from_block_energies(windows / (_BLOCK_SUB_BLOCKS * self.sub_block_frames))
 
 
-__all__ = ["GainLoudnessModel", "measure_dbtp", "measure_lufs", "sample_peak_dbfs"]
+__all__ = ["GainLoudnessModel", "measure_dbtp", "measure_lufs", "measure_lufs_dbtp", "sample_peak_dbfs"]

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -34,6 +35,8 @@ from stemforge.mastering.preview import Previews, make_previews
 from stemforge.mastering.settings import MasterSettings
 from stemforge.mastering.stems import RebalanceStage, StemReport, rebalance_stems
 from stemforge.mastering.tonal import Reference, TonalStage, analyse_reference, match_reference
+
+_BACKGROUND = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stemforge-analysis")
 
 #: Inputs shorter than this get a warning: their integrated loudness means little.
 SHORT_INPUT_S = 3.0
@@ -201,6 +204,8 @@ def master(
         before, bus = summed.plain_mix, summed.mix
         rebalance = summed.stage
     _check_material(before, rate, label, warnings)
+    # The "before" analysis runs beside the chain (NumPy and SciPy release the GIL).
+    before_analysis = _BACKGROUND.submit(analyze, AudioBuffer(before, rate))
     if bus is not before:
         _check_material(bus, rate, f"{label} (after the stem moves)", [])
     if before.shape[0] == 1:
@@ -240,20 +245,19 @@ def master(
     notify("loudness")
     limiter = LimiterSettings(settings.ceiling_dbtp)
     level = reach_loudness(bus, rate, target_lufs=target_lufs, limiter=limiter, max_reduction_db=settings.max_reduction_db)
-    del bus
     if not level.limit.reached_target:
         warnings.append(
             f"reaching {target_lufs:.1f} LUFS needs more than {settings.max_reduction_db:g} dB of limiting: the master reaches "
             f"{level.limit.output_lufs:.1f} LUFS at the {settings.ceiling_dbtp:+.1f} dBTP ceiling"
         )
 
+    after_analysis = _BACKGROUND.submit(analyze, AudioBuffer(level.samples, rate))
+
     # -- 6. deliverables, previews, report ------------------------------------------------
     outputs = StagedOutputs(out_dir)
     try:
         notify("deliverables")
-        deliverables = deliver(
-            level.samples, rate, outputs=outputs, ceiling_dbtp=settings.ceiling_dbtp, limiter=limiter, kinds=settings.deliverables, seed=settings.seed
-        )
+        deliverables = deliver(level, outputs=outputs, ceiling_dbtp=settings.ceiling_dbtp, kinds=settings.deliverables, seed=settings.seed)
         for item in deliverables:
             if not item.within_ceiling:  # deliver() raises first; kept as a last line of defence
                 raise AnalysisError(f"{item.file}: true peak {item.true_peak_dbtp:+.2f} dBTP is over the ceiling")
@@ -262,8 +266,8 @@ def master(
         for name, samples in (("preview-before.wav", previews.before), ("preview-after.wav", previews.after)):
             sf.write(str(outputs.temp(name)), samples.T, rate, subtype="PCM_24", format="WAV")
         notify("report")
-        before_report = analyze(AudioBuffer(before, rate))
-        after_report = analyze(AudioBuffer(level.samples, rate))
+        before_report = before_analysis.result()
+        after_report = after_analysis.result()
         used = replace(settings, target_lufs=target_lufs)
         input_stage = InputStage(src.kind, str(src.path), rate, before.shape[0], before.shape[1], before.shape[1] / rate, tuple(s.name for s in src.stems))
         result = MasterResult(

@@ -159,7 +159,7 @@ def _figure_png(draw: Any, *, height: float = 3.0) -> bytes:
     axes = figure.add_subplot(1, 1, 1)
     draw(axes)
     axes.grid(True, alpha=0.3)
-    figure.tight_layout()
+    figure.subplots_adjust(left=0.08, right=0.98, top=0.95, bottom=0.2)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     return buffer.getvalue()
