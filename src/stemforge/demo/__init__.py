@@ -12,7 +12,15 @@ Modules: ``song`` (form, chords, timing), ``parts`` (what each musician plays),
 ``tracks`` (the delivered files).
 """
 
-from stemforge.demo.song import DEFAULT_BARS, MIN_BARS, Arrangement, arrange
+from stemforge.demo.song import (
+    DEFAULT_BARS,
+    KEY,
+    MIN_BARS,
+    TEMPO_BPM,
+    TITLE,
+    Arrangement,
+    arrange,
+)
 from stemforge.demo.tracks import (
     PAD_SAMPLE_RATE,
     SAMPLE_RATE,
@@ -23,9 +31,12 @@ from stemforge.demo.tracks import (
 
 __all__ = [
     "DEFAULT_BARS",
+    "KEY",
     "MIN_BARS",
     "PAD_SAMPLE_RATE",
     "SAMPLE_RATE",
+    "TEMPO_BPM",
+    "TITLE",
     "TRACKS",
     "Arrangement",
     "TrackSpec",

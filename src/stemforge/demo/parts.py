@@ -208,10 +208,11 @@ _OPEN_SHAPES = {
 
 
 def guitar_voicing(chord: Chord, take: int) -> tuple[int, ...]:
-    """Take 0 plays open shapes; take 1 plays the chord higher up the neck."""
+    """Take 0 plays open shapes; take 1 plays the chord's tones from G3 to A#4, up the neck."""
     if take == 0:
         return _OPEN_SHAPES[chord.name]
-    return tuple(sorted(m for pc in chord.pitch_classes for m in (midi_in_range(pc, 55),) + (midi_in_range(pc, 55) + 12,) if m <= 70))
+    lowest = [midi_in_range(pc, 55) for pc in chord.pitch_classes]
+    return tuple(sorted(m for low in lowest for m in (low, low + 12) if m <= 70))
 
 
 def guitar_notes(arrangement: Arrangement, rng: np.random.Generator, *, take: int) -> tuple[Note, ...]:

@@ -26,6 +26,10 @@ from dataclasses import dataclass
 
 from stemforge.errors import UsageError
 
+#: The demo song's title.
+TITLE = "Night Owl"
+#: Its key.
+KEY = "A minor"
 #: Tempo of the demo song in beats per minute.
 TEMPO_BPM = 120.0
 #: Beats in a bar (4/4).
@@ -261,9 +265,11 @@ __all__ = [
     "BEATS_PER_BAR",
     "CHORDS",
     "DEFAULT_BARS",
+    "KEY",
     "MIN_BARS",
     "TAIL_S",
     "TEMPO_BPM",
+    "TITLE",
     "Arrangement",
     "Bar",
     "Chord",
