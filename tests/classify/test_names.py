@@ -104,6 +104,11 @@ def test_accuracy_per_role(capsys: pytest.CaptureFixture[str]) -> None:
         ("Chœurs", "backing_vocals"),
         ("Flügel", "keys"),
         ("Voz Guía", "exclude"),
+        ("Sarah", "lead_vocals"),
+        ("Sarah Lead", "lead_vocals"),
+        ("Sarah Gtr", "guitars"),
+        ("Tom Vox", "lead_vocals"),
+        ("Tom 2", "drums"),
     ],
 )
 def test_tricky_names(name: str, role: str) -> None:

@@ -135,6 +135,22 @@ other 2: tanpura tambura hurdygurdy
 other 1: sample samples melody chops chop kontakt sampler interlude skit backingtrack
 """
 
+#: First names: a track named after a person alone is most often their vocal (``Sarah``,
+#: ``Sarah Lead``); with an instrument word the instrument decides (``Sarah Gtr``).
+PERSON_NAMES = word_set(
+    """
+    aaron adam adrian alex alice alicia amanda amy ana andre andrea andrew andy angela anna
+    anne annie anthony ben beth brian caroline carlos chloe chris christina claire clara dan
+    daniel dave david diana ed eddie elena eli elijah ella ellie emily emma eric erica ethan
+    eva frank gabriel george hannah harry helen henry isaac isabel jack jacob jake james jamie
+    jane jason jay jen jenny jess jessica jessie jim jimmy joe john johnny jon jordan jose
+    josh julia julie justin kate katie kelly kevin kim kyle laura lauren leo lily lisa liz lucy
+    luis luke maria marie mark mary matt max megan mia michael michelle mike natalie nick nico
+    nina noah olivia paul peter rachel rebecca rob robert ryan sam sara sarah sean simon sofia
+    sophie steph steve susan tim tina tony vicky will zoe
+    """
+)
+
 #: Words that keep a track out of every stem.
 HARD_EXCLUDE = word_set(
     """
@@ -357,7 +373,7 @@ ROLE_WORDS: dict[str, Word] = _parse(_ROLE_WORDS)
 
 #: Every word the segmenter may cut an unspaced name into (``leadvoxdbl``).
 VOCABULARY: frozenset[str] = frozenset(
-    set(ROLE_WORDS) | HARD_EXCLUDE | SOFT_EXCLUDE | BACKING_MODIFIERS | WEAK_BACKING_MODIFIERS
+    set(ROLE_WORDS) | PERSON_NAMES | HARD_EXCLUDE | SOFT_EXCLUDE | BACKING_MODIFIERS | WEAK_BACKING_MODIFIERS
     | LEAD_MARKERS | FX_MODIFIERS | SYNTH_MODIFIERS | FILLERS | DAW_DEFAULT_WORDS
 )
 
@@ -369,6 +385,7 @@ __all__ = [
     "HARD_EXCLUDE",
     "LEAD_MARKERS",
     "PAIRS",
+    "PERSON_NAMES",
     "ROLE_WORDS",
     "SOFT_EXCLUDE",
     "SYNTH_MODIFIERS",

@@ -35,6 +35,7 @@ from stemforge.classify.lexicon import (
     HARD_EXCLUDE,
     LEAD_MARKERS,
     PAIRS,
+    PERSON_NAMES,
     ROLE_WORDS,
     SOFT_EXCLUDE,
     SYNTH_MODIFIERS,
@@ -256,6 +257,18 @@ def _quote(tokens: list[Token]) -> str:
     return " + ".join(f'"{t.text.lower()}"' for t in tokens)
 
 
+_PERSON_TOM_YIELDS_TO = frozenset({"lead_vocals", "backing_vocals", "guitars", "keys", "horns", "strings"})
+
+
+def _without_person_tom(hits: list[tuple[Word, int, Token]]) -> list[tuple[Word, int, Token]]:
+    """``Tom Vox`` is Tom's vocal, not a tom: drop a leading "tom" before another instrument."""
+    if not hits or hits[0][2].word != "tom":
+        return hits
+    if any(h[0].role in _PERSON_TOM_YIELDS_TO and h[0].rank >= 1.5 for h in hits[1:]):
+        return hits[1:]
+    return hits
+
+
 def _decide(tokens: tuple[Token, ...]) -> Classification:
     words = [t.word for t in tokens]
     present = set(words)
@@ -263,6 +276,12 @@ def _decide(tokens: tuple[Token, ...]) -> Classification:
     if hard:
         return Classification("exclude", 0.95, f"name says {_quote(hard[:1])}: not for stems")
     hits = [(ROLE_WORDS[t.word], i, t) for i, t in enumerate(tokens) if t.word in ROLE_WORDS]
+    hits = _without_person_tom(hits)
+    people = [t for t in tokens if t.word in PERSON_NAMES]
+    if people and all(h[2].word == "lead" for h in hits):
+        if hits:
+            return Classification("lead_vocals", 0.6, f'name says {_quote([people[0], hits[0][2]])}: their lead vocal')
+        return Classification("lead_vocals", 0.4, f"name says {_quote(people[:1])}, a person: probably their vocal")
     if not hits:
         soft = [t for t in tokens if t.word in SOFT_EXCLUDE]
         if soft:
