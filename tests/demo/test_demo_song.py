@@ -238,3 +238,14 @@ def test_default_song_is_long_enough_and_mixes_with_headroom(full_song: list[Pat
     pyloudnorm = pytest.importorskip("pyloudnorm")
     loudness = pyloudnorm.Meter(SAMPLE_RATE).integrated_loudness(mix)
     assert -16.0 <= loudness <= -12.0
+
+
+def test_the_44k1_pad_lands_on_the_48k_song_grid(full_song: list[Path]) -> None:
+    # The pad rests through verse 1 and comes back on the first chorus downbeat.
+    chorus_s = next(s for s in arrange().sections if s.kind == "chorus").start_bar * arrange().bar_s
+    pad, rate = sf.read(next(p for p in full_song if p.name == "14_Pad.wav"), dtype="float64", always_2d=True)
+    assert rate == PAD_SAMPLE_RATE
+    search = round((chorus_s - 4.0) * rate)
+    entry = search + int(np.argmax(np.max(np.abs(pad[search:]), axis=1) > 1e-4))
+    assert abs(entry / rate - chorus_s) < 0.005
+
