@@ -37,7 +37,7 @@ drums 2: schlagzeug becken bombo caja charles aereos platos charleston cassa rul
 drums 2: drumkit drummer linndrum breakbeat bateria batterie batteria cymbales
 drums 2: addictive superior ezdrummer ssd bfd battery ultrabeat stylus stacker grancassa charley
 drums 2: bumbo caixa chimbal trummor trommer
-drums 1.5: beatbox drums drum kit break brushes brush sticks stick rack floor timbal caisse
+drums 1.5: fpc beatbox drums drum kit break brushes brush sticks stick rack floor timbal caisse
 drums 1.5: trigger tamburo impulse
 drums 1.5: 909 707 606 tr808 tr909 trash crush
 drums 1: room rooms rm raum amb loop beat fills fill groove amen
@@ -84,7 +84,7 @@ synths 2: sintetizador synthesizer synthesiser synthetiseur sintetizzatore nappe
 synths 1.5: synth synths syn moog minimoog juno prophet ob6 jupiter dx7 modular
 synths 1.5: seq sequence stab stabs saw growl acid drone serum sylenth massive omnisphere
 synths 1.5: nexus spire vital diva pigments alchemy es2 polysynth monosynth synthe synthes 3xosc
-synths 1.5: ondes martenot
+synths 1.5: ondes martenot presence maitai
 synths 1.5: sytrus harmor harmless operator wavetable retrologue padshop korg virus ms20 sh101
 synths 1: swell lead
 strings 2: strings str strs violin violins vln vn vla viola violas cello cellos celli vc vcl
@@ -166,7 +166,7 @@ HARD_EXCLUDE = word_set(
 SOFT_EXCLUDE = word_set(
     """
     mix mixes mixdown 2mix master masters mastered mastering premaster bounce bounced print
-    printed tv cue tb tone tones 1k 1khz sine notes fullsong
+    printed tv cue tb tone tones 1k 1khz sine notes fullsong radioedit explicit
     """
 )
 
@@ -332,6 +332,10 @@ PAIRS: dict[tuple[str, str], str] = {
     ("hand", "drum"): "framedrum",
     ("hand", "drums"): "framedrum",
     ("room", "tone"): "roomtone",
+    ("radio", "edit"): "radioedit",
+    ("impact", "xt"): "fpc",
+    ("presence", "xt"): "presence",
+    ("mai", "tai"): "maitai",
     ("ambience", "mics"): "room",
     ("ambience", "mic"): "room",
     ("ambient", "mics"): "room",
