@@ -207,28 +207,33 @@ def _cd(level: LevelResult, *, outputs: StagedOutputs, writer: ThreadPoolExecuto
     if rate != CD_SAMPLE_RATE:
         notes.append(f"resampled {rate} → {CD_SAMPLE_RATE} Hz (soxr, very high quality)")
     cd = level.samples if rate == CD_SAMPLE_RATE else resample(AudioBuffer(level.samples, rate), CD_SAMPLE_RATE).samples
+    # The dither may add up to ``allowance`` dB to the true peak (a bound, see
+    # dither_peak_bound_dbtp): the converted signal is kept that much under the ceiling.
+    allowance = dither_peak_bound_dbtp(ceiling_dbtp, bits=16, sample_rate=CD_SAMPLE_RATE) - ceiling_dbtp
+    target = ceiling_dbtp - allowance
     for _attempt in range(4):
-        q16 = tpdf_quantize(cd, bits=16, seed=seed + 1)
-        as_float = to_float(q16, bits=16)
-        lufs, peak = _meter(as_float, CD_SAMPLE_RATE)
-        if peak <= ceiling_dbtp:
+        lufs, peak = _meter(cd, CD_SAMPLE_RATE)
+        if peak <= target:
             break
-        over = peak - ceiling_dbtp
+        over = peak - target
         if over <= 0.2:
             # SRC moved a peak a little: a trim costs less loudness than it is worth limiting for.
-            trim = over + 0.005
+            trim = over + 0.002
             cd = cd * np.float32(10.0 ** (-trim / 20.0))
             notes.append(f"the converted file peaked at {peak:+.3f} dBTP: lowered {trim:.3f} dB")
         else:
-            # The conversion reshaped the peaks (a limited master's overshoot above 20 kHz is
+            # The conversion reshaped the peaks (a limited master's content above 20 kHz is
             # filtered out, and the waveform rings): limit the converted signal itself.
-            relimited = limit_true_peak(cd, CD_SAMPLE_RATE, LimiterSettings(ceiling_dbtp - 0.01, level.limiter.lookahead_ms, level.limiter.release_ms))
+            relimited = limit_true_peak(cd, CD_SAMPLE_RATE, LimiterSettings(target - 0.005, level.limiter.lookahead_ms, level.limiter.release_ms))
             cd = relimited.samples
             notes.append(f"the converted file peaked at {peak:+.2f} dBTP: limited again at 44.1 kHz (up to {relimited.max_reduction_db:.2f} dB)")
     else:
         raise AnalysisError(f"could not keep the 16-bit CD master within {ceiling_dbtp:+.2f} dBTP")
+    q16 = tpdf_quantize(cd, bits=16, seed=seed + 1)
+    bound = dither_peak_bound_dbtp(peak, bits=16, sample_rate=CD_SAMPLE_RATE)
+    notes.append(f"true peak measured before dither; the 16-bit dither can add at most {bound - peak:.4f} dB (up to {bound:+.3f} dBTP)")
     write = writer.submit(_write_pcm, outputs.temp("master-cd.wav"), q16, CD_SAMPLE_RATE, bits=16, container="WAV")
-    return _deliverable("cd", "master-cd.wav", "WAV PCM_16", as_float, CD_SAMPLE_RATE, 16, ceiling_dbtp, notes, lufs=lufs, peak=peak), write
+    return _deliverable("cd", "master-cd.wav", "WAV PCM_16", cd, CD_SAMPLE_RATE, 16, ceiling_dbtp, notes, lufs=lufs, peak=peak), write
 
 
 def _mp3(level: LevelResult, *, temp: Path, ceiling_dbtp: float) -> Deliverable:

@@ -197,17 +197,17 @@ def reach_loudness(
 
     # A first search on the sample peaks tells roughly which frames the limiter will touch;
     # the detector's oversampled envelope is then computed only where it can matter (frames
-    # within reach of the threshold, with 3.5 dB to spare for the search moving on and for
+    # within reach of the threshold, with 5 dB to spare for the search moving on and for
     # deliverables limited up to 2 dB lower), and the search finishes on it.
     sample_level_db = envelope_db(np.max(np.abs(samples), axis=0))
     rough_gain_db, _ = search(sample_level_db, target_lufs - input_lufs)
     del sample_level_db
     floor_gain_db = rough_gain_db
     for _refine in range(3):
-        envelope = true_peak_envelope(samples, sample_rate, floor=10.0 ** ((threshold_base - floor_gain_db - 3.5) / 20.0))
+        envelope = true_peak_envelope(samples, sample_rate, floor=10.0 ** ((threshold_base - floor_gain_db - 5.0) / 20.0))
         level_db = envelope_db(envelope)
         gain_db, capped = search(level_db, rough_gain_db)
-        if gain_db <= floor_gain_db + 1.0:
+        if gain_db <= floor_gain_db + 2.5:
             break
         floor_gain_db = gain_db
     result: LimiterResult | None = None
