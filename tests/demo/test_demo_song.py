@@ -25,7 +25,7 @@ from stemforge.demo import (
     write_demo_tracks,
 )
 from stemforge.demo.parts import SCALE, bass_notes, harmony_notes, vocal_notes
-from stemforge.errors import UsageError
+from stemforge.errors import OutputError, UsageError
 
 SHORT_BARS = 6
 EXPECTED_FILES = {name for spec in TRACKS for name in spec.files}
@@ -81,6 +81,14 @@ def test_refuses_songs_shorter_than_four_bars(tmp_path: Path, bars: object) -> N
 def test_refuses_a_bad_seed(tmp_path: Path, seed: object) -> None:
     with pytest.raises(UsageError, match=r"seed=.* must be a non-negative integer"):
         write_demo_tracks(tmp_path, seed=seed, bars=4)  # type: ignore[arg-type]
+
+
+def test_refuses_a_file_as_the_folder(tmp_path: Path) -> None:
+    target = tmp_path / "tracks"
+    target.write_bytes(b"not a folder")
+    with pytest.raises(OutputError, match="is a file, not a folder"):
+        write_demo_tracks(target, bars=4)
+    assert target.read_bytes() == b"not a folder"
 
 
 # ------------------------------------------------------------------------------ form

@@ -27,7 +27,7 @@ from stemforge.demo.drums import DrumKit, tambourine
 from stemforge.demo.song import Arrangement, arrange
 from stemforge.demo.synth import Mono, db_to_gain
 from stemforge.demo.voice import Singer, sing
-from stemforge.errors import UsageError
+from stemforge.errors import OutputError, UsageError
 
 #: The session rate of the demo song.
 SAMPLE_RATE = 48000
@@ -230,11 +230,15 @@ def write_demo_tracks(folder: Path, *, seed: int = 7, bars: int | None = None) -
     ------
     UsageError
         If ``seed`` is negative or ``bars`` is below 4.
+    OutputError
+        If ``folder`` is a file or cannot be written.
     """
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise UsageError(f"seed={seed!r} must be a non-negative integer")
     arrangement = arrange(bars)
     folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(f"{folder}: is a file, not a folder for the demo tracks")
     jobs = _parts_of_the_band(arrangement, int(seed))
     with ThreadPoolExecutor(max_workers=_WORKERS) as pool:
         written = [path for paths in pool.map(lambda job: _deliver(job, folder), jobs) for path in paths]
