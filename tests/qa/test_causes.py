@@ -72,3 +72,16 @@ def test_shifted_and_inverted_stem(demo_delivery: Delivery, tmp_path: Path) -> N
     assert causes(report) == {"SF501", "SF502"}
     assert report.find("SF501")[0].details["shift_frames"] == 50
 
+
+
+def test_problems_in_different_parts_of_the_song(demo_delivery: Delivery, tmp_path: Path) -> None:
+    """A stem shifted in the first bars and another in the last: both found (several windows)."""
+    rate = demo_delivery.sample_rate
+    early, late = demo_delivery.stems["drums"].copy(), demo_delivery.stems["bass"].copy()
+    early[:, int(3.5 * rate):] = 0
+    late[:, : int(6.5 * rate)] = 0
+    stems = dict(demo_delivery.stems) | {"drums": early, "bass": late}
+    song = Delivery(demo_delivery.title, stems, sum(stems.values()), rate)
+    report = run(song, tmp_path, stems=stems | {"drums": shift(early, 120), "bass": shift(late, -33)})
+    shifts = {f.file: f.details["shift_frames"] for f in report.find("SF501")}
+    assert shifts == {"Night Owl - drums.wav": 120, "Night Owl - bass.wav": -33}

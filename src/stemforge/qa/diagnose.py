@@ -25,7 +25,7 @@ Works on one window of a few seconds around the loudest part of the residual
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,6 +51,10 @@ MATCHED_CORRELATION = 0.9
 MIX_OFFSET_REMAINDER = 0.1
 #: Residual-weighted coherence with the stem sum above which the residual is a filtered copy (EQ).
 LINEAR_COHERENCE = 0.8
+#: Windows analysed at most, each at the loudest residual not yet looked at.
+MAX_WINDOWS = 3
+#: A later window is analysed only if its residual is at least this share of the loudest (−20 dB).
+WINDOW_MIN_SHARE = 0.01
 #: At most this many stems are corrected before giving up on shifts.
 MAX_CORRECTIONS = 8
 
@@ -98,13 +102,29 @@ def _irfft(spectrum: npt.NDArray[np.complex64], nfft: int, keep: int) -> npt.NDA
 class _Window:
     """Mix, stems and residual over ``[start − lag, start + frames + lag)``."""
 
-    def __init__(self, mix: Path, stems: Sequence[Path], *, start: int, frames: int, lag: int, channels: int) -> None:
+    def __init__(
+        self,
+        mix: Path,
+        stems: Sequence[Path],
+        *,
+        start: int,
+        frames: int,
+        lag: int,
+        channels: int,
+        known: Mapping[int, tuple[int, int]] | None = None,
+    ) -> None:
         self.start, self.frames, self.lag, self.channels = start, frames, lag, channels
-        self.trim = 0  # frames left out at both ends of the centre once stems were shifted
         self.paths = list(stems)
+        known = known or {}
+        # Frames left out at both ends of the centre once stems were shifted.
+        self.trim = max((abs(late) for late, _ in known.values()), default=0)
         ext = frames + 2 * lag
         self.mix = read_window(mix, start_frame=start - lag, frames=ext, channels=channels)
-        self.stems = [read_window(p, start_frame=start - lag, frames=ext, channels=channels) for p in stems]
+        self.stems = []
+        for i, p in enumerate(stems):
+            late, sign = known.get(i, (0, 1))
+            data = read_window(p, start_frame=start - lag + late, frames=ext, channels=channels)
+            self.stems.append(data if sign > 0 else -data)
         self.residual = self.mix - np.sum(self.stems, axis=0, dtype=np.float32) if stems else self.mix.copy()
 
     def center(self, x: Samples) -> Samples:
@@ -144,22 +164,26 @@ def _mix_offset(window: _Window, templates: list[npt.NDArray[np.complex64]], nff
     return Correction(-1, late, False, 1.0, round(energy_db(res_energy, max(new_energy, 1e-30)), 1))
 
 
-def find_corrections(window: _Window, *, sample_rate: int) -> list[Correction]:
-    """Greedy shift/polarity search (stage 1); updates ``window.residual`` in place."""
+def find_corrections(window: _Window, *, sample_rate: int, skip: frozenset[int] = frozenset()) -> list[Correction]:
+    """Greedy shift/polarity search (stage 1); updates ``window.residual`` in place.
+
+    Stems in ``skip`` (already corrected in an earlier window) are left as they are.
+    """
     lag, frames = window.lag, window.frames
     nfft = sp_fft.next_fast_len(frames + 2 * lag, real=True)
-    centers = [window.center(s) for s in window.stems]
+    # Templates span the whole centre (untrimmed): lag 0 is then index `lag` of the correlation.
+    centers = [s[:, lag : lag + frames] for s in window.stems]
     center_energy = [float(np.sum(c.astype(np.float64) ** 2)) for c in centers]
     # Spectra of each stem's centre (correlation template) and of its extended window.
     templates = [_rfft_channels(c, nfft) for c in centers]
     extended = [_rfft_channels(s, nfft) for s in window.stems]
     autos = [_irfft(np.sum(e * np.conj(t), axis=0), nfft, 2 * lag + 1) for e, t in zip(extended, templates, strict=True)]
     corrections: list[Correction] = []
-    offset = _mix_offset(window, templates, nfft)
+    offset = None if skip else _mix_offset(window, templates, nfft)
     if offset is not None:
         corrections.append(offset)
         return corrections
-    done: set[int] = set()
+    done: set[int] = set(skip)
     for _ in range(MAX_CORRECTIONS):
         res_energy = window.energy(window.residual)
         if res_energy <= 0:
@@ -273,23 +297,66 @@ def diagnose(
     max_lag_s : float
         Largest shift searched for, in seconds either way.
     window_s : float
-        Length of the analysed window, in seconds (rounded up to a power of two in frames).
+        Length of each analysed window, in seconds (rounded up to whole segments).
+
+    Up to :data:`MAX_WINDOWS` windows are analysed, each around the loudest residual not
+    yet covered, with the stem corrections found so far applied; this finds problems
+    that live in different parts of the song (a shifted stem in the verse, a missing one in
+    the bridge).
     """
-    if null.passed or null.frames == 0:
+    if null.passed or null.frames == 0 or not null.segment_residual.size:
         return []
     frames = min(_window_frames(sample_rate, window_s), max(null.frames, SEGMENT_FRAMES))
     frames = frames // SEGMENT_FRAMES * SEGMENT_FRAMES or SEGMENT_FRAMES
     lag = min(int(round(max_lag_s * sample_rate)), max(null.frames - 1, 1))
-    loudest = int(np.argmax(null.segment_residual)) if null.segment_residual.size else 0
-    center = loudest * SEGMENT_FRAMES + SEGMENT_FRAMES // 2
-    start = min(max(center - frames // 2, 0), max(null.frames - frames, 0))
-    window = _Window(mix, stems, start=start, frames=frames, lag=lag, channels=channels)
-    mix_energy = window.energy(window.mix)
+    residual = null.segment_residual
+    used = np.zeros(residual.size, dtype=bool)
+    known: dict[int, tuple[int, int]] = {}
     findings: list[Finding] = []
+    seen: set[tuple[str, str | None]] = set()
+    for round_index in range(MAX_WINDOWS):
+        candidates = np.where(used, 0.0, residual)
+        loudest = int(np.argmax(candidates))
+        if candidates[loudest] <= 0 or (round_index and candidates[loudest] < WINDOW_MIN_SHARE * residual.max()):
+            break
+        center = loudest * SEGMENT_FRAMES + SEGMENT_FRAMES // 2
+        start = min(max(center - frames // 2, 0), max(null.frames - frames, 0))
+        # The window and one window-length either side: the next look is elsewhere in the song.
+        used[max(start - frames, 0) // SEGMENT_FRAMES : (start + 2 * frames) // SEGMENT_FRAMES + 1] = True
+        window = _Window(mix, stems, start=start, frames=frames, lag=lag, channels=channels, known=known)
+        found, explained = _diagnose_window(window, mix=mix, names=names, null=null, sample_rate=sample_rate,
+                                            known=known)
+        new = [f for f in found if (f.code, f.file) not in seen]
+        seen.update((f.code, f.file) for f in new)
+        findings += new
+        if round_index and not new and explained:
+            break  # this window is explained by what was already found: so, most likely, is the rest
+    return findings
 
-    corrections = find_corrections(window, sample_rate=sample_rate)
+
+def _diagnose_window(
+    window: _Window,
+    *,
+    mix: Path,
+    names: Sequence[str],
+    null: NullResult,
+    sample_rate: int,
+    known: dict[int, tuple[int, int]],
+) -> tuple[list[Finding], bool]:
+    """Stages 1–5 on one window; records stem corrections in ``known``.
+
+    Returns the findings and whether the window's residual is explained (at or below the
+    null test's limit once corrected).
+    """
+    start = window.start
+    findings: list[Finding] = []
+    corrections = find_corrections(window, sample_rate=sample_rate, skip=frozenset(known))
+    if corrections and corrections[0].index == -1:
+        known.update({i: (corrections[0].lag_frames, 1) for i in range(len(window.stems))})
+    else:
+        known.update({c.index: (c.lag_frames, -1 if c.inverted else 1) for c in corrections})
     # A shifted stem leaves its edge (the part moved past the window) in the residual.
-    window.trim = max((abs(c.lag_frames) for c in corrections), default=0)
+    window.trim = max([window.trim] + [abs(c.lag_frames) for c in corrections])
     mix_energy = window.energy(window.mix)
     shifted = [c for c in corrections if c.lag_frames != 0]
     active = [i for i, s in enumerate(window.stems) if window.energy(s) > mix_energy * 1e-6]
@@ -327,10 +394,10 @@ def diagnose(
     remaining = window.energy(window.residual)
     remaining_db = energy_db(remaining, mix_energy)
     if remaining_db <= NULL_PASS_DB:
-        return findings
+        return findings, True
     findings += _explain_rest(window, sample_rate=sample_rate, null=null, remaining_db=remaining_db,
-                              explained_any=bool(corrections), mix_name=mix.name)
-    return findings
+                              explained_any=bool(corrections) or bool(known), mix_name=mix.name)
+    return findings, False
 
 
 def _explain_rest(
