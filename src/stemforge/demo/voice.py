@@ -127,18 +127,20 @@ def _sing_phrase(phrase: Sequence[Note], rng: np.random.Generator, singer: Singe
         amplitude[s : s + n] = np.maximum(amplitude[s : s + n], note.velocity * env)
         t = np.arange(e - s, dtype=np.float32) / np.float32(sample_rate)
         vibrato_depth[s:e] = singer.vibrato_semitones * np.clip((t - 0.22) / 0.35, 0.0, 1.0)
+        vibrato_depth[e:until] = vibrato_depth[e - 1]  # the vibrato rings on into the release
         scoop[s:e] = -0.7 * np.exp(-t / np.float32(0.045))
     # Pitch: portamento between notes, scoop, vibrato and a slow wander of a few cents.
     midi = smooth(midi, 0.025, sample_rate)
-    t = np.arange(frames) / sample_rate
+    t = np.arange(frames, dtype=np.float32) / np.float32(sample_rate)
     wander_points = rng.normal(0.0, 0.07, int(frames / sample_rate * 8) + 2)
     wander = np.interp(t, np.linspace(0.0, t[-1], wander_points.shape[0]), wander_points)
-    vibrato = smooth(vibrato_depth, 0.08, sample_rate) * sine(singer.vibrato_hz * t + rng.random())
+    vibrato = vibrato_depth * sine(np.float32(singer.vibrato_hz) * t + np.float32(rng.random()))
     semitones = ((midi + scoop + vibrato + wander - 69.0) / 12.0).astype(np.float32)
     f0_hz = np.exp2(semitones) * np.float32(440.0)
     flow = _glottal_flow(np.cumsum(f0_hz / sample_rate, dtype=np.float64))
     source = np.diff(flow, prepend=flow[:1]) * np.float32(300.0 / np.mean(f0_hz))
-    aspiration = highpass(rng.standard_normal(frames).astype(np.float32), 1500.0, sample_rate) * (0.3 + flow)
+    noise = rng.standard_normal(frames, dtype=np.float32)
+    aspiration = np.diff(noise, prepend=np.float32(0.0)) * (0.3 + flow)  # differenced: tilted to the highs
     excitation = no_subnormals((source + singer.breathiness * 0.05 * aspiration) * amplitude)
     # Formants: each vowel's resonators over the spans where it sounds, cross-faded.
     pre_roll = int(0.03 * sample_rate)
