@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 import soundfile as sf
-
 from analysis.music import music_like
+
 from stemforge.analysis import integrated_loudness, true_peak_dbtp
 
 

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from analysis.ffmpeg_ebur128 import ffmpeg_ebur128, needs_ffmpeg
+
 from mastering.material import measure
 from stemforge.mastering import MasterSettings, master, resolve_target
 

@@ -95,7 +95,7 @@ def test_refuses_to_overwrite_an_input(tmp_path: Path) -> None:
 
 
 def test_failure_midway_leaves_no_partial_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import stemforge.mastering.pipeline as pipeline
+    from stemforge.mastering import pipeline
 
     def broken(*args: object, **kwargs: object) -> object:
         raise OSError(28, "No space left on device")

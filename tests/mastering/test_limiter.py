@@ -8,7 +8,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from stemforge.analysis import true_peak_dbtp
-from stemforge.mastering.limiter import LimiterSettings, envelope_db, limit_true_peak, reduction_curve, true_peak_envelope
+from stemforge.mastering.limiter import (
+    LimiterSettings,
+    envelope_db,
+    limit_true_peak,
+    reduction_curve,
+    true_peak_envelope,
+)
 
 
 def _hot(sample_rate: int, channels: int, seconds: float = 2.0, seed: int = 1) -> np.ndarray:

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from analysis.ffmpeg_ebur128 import ffmpeg_ebur128, needs_ffmpeg
+
 from mastering.material import measure, song, write
 from stemforge.mastering import MasterSettings, master, resolve_target
 

@@ -11,8 +11,17 @@ and reference matching → glue and width → loudness gain → true-peak limiti
 
 from stemforge.mastering.delivery import Deliverable
 from stemforge.mastering.inputs import MasterInput, open_input
-from stemforge.mastering.limiter import LimiterSettings, limit_true_peak, true_peak_envelope
-from stemforge.mastering.loudness import GainStage, LevelResult, LimitStage, reach_loudness
+from stemforge.mastering.limiter import (
+    LimiterSettings,
+    limit_true_peak,
+    true_peak_envelope,
+)
+from stemforge.mastering.loudness import (
+    GainStage,
+    LevelResult,
+    LimitStage,
+    reach_loudness,
+)
 from stemforge.mastering.pipeline import InputStage, MasterResult, master
 from stemforge.mastering.report import MASTER_SCHEMA_VERSION, OUTPUT_NAMES
 from stemforge.mastering.settings import (

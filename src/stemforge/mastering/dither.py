@@ -20,13 +20,12 @@ from stemforge.audio.buffer import Samples
 from stemforge.errors import UsageError
 
 
-def _tpdf(rng: np.random.Generator, shape: tuple[int, ...], dtype: type) -> np.ndarray:
+def _tpdf(rng: np.random.Generator, shape: tuple[int, ...], dtype: type[np.floating]) -> npt.NDArray[np.floating]:
     """TPDF noise in (−1, 1) LSB: the difference of two uniforms, from one 64-bit draw each."""
-    raw = rng.bit_generator.random_raw(int(np.prod(shape))).reshape(shape)
-    scale = dtype(2.0**-32)
-    low = (raw & np.uint64(0xFFFFFFFF)).astype(dtype)
-    high = (raw >> np.uint64(32)).astype(dtype)
-    return (low - high) * scale
+    raw: npt.NDArray[np.uint64] = np.asarray(rng.bit_generator.random_raw(int(np.prod(shape)))).reshape(shape)
+    low: npt.NDArray[np.floating] = (raw & np.uint64(0xFFFFFFFF)).astype(dtype)
+    high: npt.NDArray[np.floating] = (raw >> np.uint64(32)).astype(dtype)
+    return (low - high) * dtype(2.0**-32)
 
 
 def tpdf_quantize(samples: Samples, *, bits: int, seed: int = 0) -> npt.NDArray[np.int32]:
@@ -50,12 +49,12 @@ def tpdf_quantize(samples: Samples, *, bits: int, seed: int = 0) -> npt.NDArray[
         raise UsageError(f"bits={bits} must be 16 or 24")
     scale = float(1 << (bits - 1))
     # 16-bit values and their fractions fit float32's 24-bit mantissa; 24-bit ones need float64.
-    dtype = np.float32 if bits == 16 else np.float64
+    dtype: type[np.floating] = np.float32 if bits == 16 else np.float64
     rng = np.random.default_rng(seed)
     out = np.empty(samples.shape, np.int32)
     step = 1 << 18
     for start in range(0, samples.shape[1], step):
-        part = samples[:, start : start + step].astype(dtype) * dtype(scale)
+        part: npt.NDArray[np.floating] = samples[:, start : start + step].astype(dtype) * dtype(scale)
         part += _tpdf(rng, part.shape, dtype)
         np.rint(part, out=part)
         np.clip(part, -scale, scale - 1, out=part)

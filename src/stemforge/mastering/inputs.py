@@ -95,8 +95,8 @@ class MasterInput:
         if self.kind == "session":
             from stemforge.render import render_blocks
 
-            for block in render_blocks(self.session, block_frames=block_frames, warnings=warnings):  # type: ignore[arg-type]
-                yield block.start_frame, block.stems
+            for rendered in render_blocks(self.session, block_frames=block_frames, warnings=warnings):  # type: ignore[arg-type]
+                yield rendered.start_frame, rendered.stems
             return
         if self.kind != "stems":
             raise UsageError(f"{self.path}: a mix has no stems")
@@ -197,20 +197,20 @@ def open_input(path: str | Path) -> MasterInput:
                 raise InputNotFoundError(f"{file}: listed in {manifest.name} but missing")
         result = _from_stem_files(path, entries)
         return MasterInput(result.kind, result.path, result.sample_rate, result.channels, result.frames, result.stems, result.files + (manifest.resolve(),))
-    files = _stem_files_in(path)
-    if not files and (path / "stems").is_dir():
-        files = _stem_files_in(path / "stems")
-    if not files:
+    stem_files = _stem_files_in(path)
+    if not stem_files and (path / "stems").is_dir():
+        stem_files = _stem_files_in(path / "stems")
+    if not stem_files:
         raise UsageError(f"{path}: holds no audio files to master", tip="give a mix file, a folder of stems, or a session .toml")
     prefix = None
-    if len(files) > 1:
-        common = files[0].stem
-        for f in files[1:]:
+    if len(stem_files) > 1:
+        common = stem_files[0].stem
+        for f in stem_files[1:]:
             while common and not f.stem.startswith(common):
                 common = common[:-1]
         if " - " in common:
             prefix = common[: common.rindex(" - ") + 3]
-    return _from_stem_files(path, [(_stem_name(f, prefix), None, f) for f in files])
+    return _from_stem_files(path, [(_stem_name(f, prefix), None, f) for f in stem_files])
 
 
 __all__ = ["BLOCK_FRAMES", "MasterInput", "StemSource", "open_input"]

@@ -13,7 +13,6 @@ a mix and for the stems that sum to it.
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -34,7 +33,12 @@ from stemforge.mastering.loudness import LevelResult, reach_loudness
 from stemforge.mastering.preview import Previews, make_previews
 from stemforge.mastering.settings import MasterSettings
 from stemforge.mastering.stems import RebalanceStage, StemReport, rebalance_stems
-from stemforge.mastering.tonal import Reference, TonalStage, analyse_reference, match_reference
+from stemforge.mastering.tonal import (
+    Reference,
+    TonalStage,
+    analyse_reference,
+    match_reference,
+)
 
 _BACKGROUND = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stemforge-analysis")
 

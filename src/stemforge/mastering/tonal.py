@@ -130,7 +130,7 @@ class _PsdAccumulator:
             self.count += frames
 
     def result(self, sample_rate: int) -> tuple[Floats, Floats]:
-        freqs = np.fft.rfftfreq(self.nfft, 1.0 / sample_rate)
+        freqs = np.asarray(np.fft.rfftfreq(self.nfft, 1.0 / sample_rate), np.float64)
         return freqs, self.power / max(1, self.count)
 
 
@@ -220,7 +220,8 @@ def spectral_distance_db(a_hz: Floats, a_db: Floats, b_hz: Floats, b_db: Floats)
 
 def third_octave(samples: Samples, sample_rate: int) -> tuple[Floats, Floats]:
     """1/3-octave spectrum by the project's analyser."""
-    return third_octave_spectrum(samples, sample_rate)
+    centres, levels = third_octave_spectrum(samples, sample_rate)
+    return np.asarray(centres, np.float64), np.asarray(levels, np.float64)
 
 
 def match_reference(
