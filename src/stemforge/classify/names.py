@@ -139,6 +139,28 @@ def _segment(word: str) -> tuple[str, ...] | None:
     return found
 
 
+@functools.lru_cache(maxsize=8192)
+def _segment_partly(word: str) -> tuple[str, ...] | None:
+    """Cut an unspaced word that is partly unknown (``openhat``, ``trumpetmute``) into one
+    instrument word (three letters or more) and one unknown piece of two letters or more,
+    not much longer than it; the longest instrument word wins."""
+    best: tuple[str, ...] | None = None
+    longest = 0
+    for k in range(2, len(word) - 1):
+        for known, other, pieces in ((word[:k], word[k:], (word[:k], word[k:])), (word[k:], word[:k], (word[:k], word[k:]))):
+            info = ROLE_WORDS.get(known)
+            if (
+                info is not None
+                and info.rank >= 2.0
+                and len(known) >= 3
+                and other not in VOCABULARY
+                and 2 <= len(other) <= len(known) + 2
+                and len(known) > longest
+            ):
+                best, longest = pieces, len(known)
+    return best
+
+
 def _build_prefixes() -> dict[str, str]:
     roles: dict[str, set[str]] = {}
     for word, info in ROLE_WORDS.items():
@@ -234,6 +256,36 @@ def tokenize(name: str) -> tuple[Token, ...]:
     for run in _RUN.findall(_strip_name(name)):
         for part in _split_run(run):
             raw.append((_fold(part), part))
+    resolved: list[Token] = []
+    for word, text in _merge_pairs(raw):
+        found = _resolve(word, text)
+        uniform = text.islower() or text.isupper()
+        if len(found) == 1 and found[0].word not in VOCABULARY and uniform and len(word) >= 6 and word.isalpha():
+            pieces = _segment_partly(word)
+            if pieces is not None:
+                found = [Token(p, text) for p in pieces]
+        resolved.extend(found)
+    tokens: list[Token] = []
+    i = 0
+    while i < len(resolved):
+        current = resolved[i]
+        following = resolved[i + 1] if i + 1 < len(resolved) else None
+        if following is not None and (current.word, following.word) in PAIRS:
+            text = current.text if current.text == following.text else f"{current.text} {following.text}"
+            tokens.append(Token(PAIRS[(current.word, following.word)], text, max(current.penalty, following.penalty)))
+            i += 2
+            continue
+        if current.word == "rev":  # "Rev 2" is a revision, "Rev Vox" a reversed vocal
+            nxt = following.word if following is not None else ""
+            word = "ver" if (nxt.isdigit() or nxt == "") and i > 0 else "reverse"
+            current = Token(word, current.text, current.penalty)
+        tokens.append(current)
+        i += 1
+    return tuple(tokens)
+
+
+def _merge_pairs(raw: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Join adjacent words that mean something else together (``bass drum``)."""
     merged: list[tuple[str, str]] = []
     i = 0
     while i < len(raw):
@@ -241,16 +293,9 @@ def tokenize(name: str) -> tuple[Token, ...]:
             merged.append((PAIRS[(raw[i][0], raw[i + 1][0])], f"{raw[i][1]} {raw[i + 1][1]}"))
             i += 2
             continue
-        word, text = raw[i]
-        if word == "rev":  # "Rev 2" is a revision, "Rev Vox" a reversed vocal
-            nxt = raw[i + 1][0] if i + 1 < len(raw) else ""
-            word = "ver" if (nxt.isdigit() or nxt == "") and i > 0 else "reverse"
-        merged.append((word, text))
+        merged.append(raw[i])
         i += 1
-    tokens: list[Token] = []
-    for word, text in merged:
-        tokens.extend(_resolve(word, text))
-    return tuple(tokens)
+    return merged
 
 
 def _quote(tokens: list[Token]) -> str:
