@@ -26,10 +26,10 @@ BUS_CHANNELS = 2
 
 @dataclass(frozen=True)
 class TrackOutput:
-    """One block of a track: its stereo bus signal and what it sends to each return."""
+    """One block of a track after its inserts, and the channel strip that places it."""
 
-    dry: Samples
-    sends: dict[str, Samples]
+    channel: TrackChannel
+    audio: Samples
 
 
 class TrackChannel:
@@ -41,20 +41,18 @@ class TrackChannel:
         channels = source.channels
         self.chain = EffectChain(track.inserts, sample_rate=sample_rate, channels=channels)
         self.align = DelayLine(channels, routing.track_frame - self.chain.latency_frames)
+        #: Gains from the track's channels to the stereo bus (fader and pan).
         self.post = channel_gains(channels, pan=track.pan, gain_db=track.gain_db, invert=track.invert)
-        self.pre = channel_gains(channels, pan=track.pan, gain_db=0.0, invert=track.invert)
-        self.sends = [(s.to, np.float32(db_to_gain(s.level_db)), s.pre_fader) for s in track.sends]
+        pre = channel_gains(channels, pan=track.pan, gain_db=0.0, invert=track.invert)
+        #: Gains from the track's channels to each return it sends to.
+        self.sends: dict[str, Samples] = {}
+        for s in track.sends:
+            gains = (pre if s.pre_fader else self.post) * np.float32(db_to_gain(s.level_db))
+            self.sends[s.to] = self.sends[s.to] + gains if s.to in self.sends else gains
 
     def run(self, frames: int) -> TrackOutput:
-        """Read, process and place the next ``frames`` frames."""
-        x = self.align.process(self.chain.process(self.source.read(frames)))
-        dry = self.post * x
-        sends: dict[str, Samples] = {}
-        for to, level, pre in self.sends:
-            tap = self.pre * x if pre else dry
-            signal = tap * level
-            sends[to] = sends[to] + signal if to in sends else signal
-        return TrackOutput(dry, sends)
+        """Read and process the next ``frames`` frames (the stem bus places them)."""
+        return TrackOutput(self, self.align.process(self.chain.process(self.source.read(frames))))
 
 
 class _ReturnInstance:
@@ -97,8 +95,14 @@ class StemBus:
     def run(self, tracks: list[TrackOutput], frames: int) -> StemOutput:
         """Mix one block of this stem from its tracks' outputs (in session order)."""
         dry = np.zeros((BUS_CHANNELS, frames), np.float32)
+        sends = {inst.plan.name: np.zeros((BUS_CHANNELS, frames), np.float32) for inst in self.returns if inst.from_tracks is not None}
+        scratch = np.empty((BUS_CHANNELS, frames), np.float32)
         for t in tracks:
-            dry += t.dry
+            np.multiply(t.channel.post, t.audio, out=scratch)
+            dry += scratch
+            for to, gains in t.channel.sends.items():
+                np.multiply(gains, t.audio, out=scratch)
+                sends[to] += scratch
         bus = self.align.process(self.chain.process(dry))
         if self.fader != 1.0:
             bus = bus * self.fader
@@ -107,12 +111,10 @@ class StemBus:
         feeds: dict[str, list[tuple[str, Samples]]] = {}
         for inst in self.returns:
             name = inst.plan.name
-            x = np.zeros((BUS_CHANNELS, frames), np.float32)
             if inst.from_tracks is not None:
-                for t in tracks:
-                    if name in t.sends:
-                        x += t.sends[name]
-                x = inst.from_tracks.process(x)
+                x = inst.from_tracks.process(sends[name])
+            else:
+                x = np.zeros((BUS_CHANNELS, frames), np.float32)
             for up, signal in feeds.get(name, []):
                 x += inst.from_returns[up].process(signal)
             wet = inst.chain.process(x)
