@@ -168,3 +168,15 @@ def test_heavy_limiting_warns(cli: Callable[..., object], tmp_path: Path) -> Non
     assert "target not reached" in result.out
     _, peak = measure(tmp_path / "out" / "master.wav")
     assert peak <= -0.5
+
+
+def test_preset_sets_the_bus_and_options_override_it(cli: Callable[..., object], mix: Path, tmp_path: Path) -> None:
+    result = cli("master", mix, "-o", tmp_path / "out", "--preset", "modern", "--width", "105", "--json")
+    assert result.code == 0, result.err
+    report = json.loads(result.out)
+    assert report["settings"]["preset"] == "modern"
+    assert report["stages"]["glue"]["applied"] is True
+    assert report["stages"]["width"]["width_percent"] == 105.0
+    assert report["stages"]["width"]["mono_below_hz"] == 120.0
+    bad = cli("master", mix, "-o", tmp_path / "out2", "--preset", "loud")
+    assert bad.code == 2 and "--preset='loud' is not known" in bad.err

@@ -32,15 +32,27 @@ def master(
     match_amount: Annotated[float, typer.Option(help="How far to move toward the reference, 0-100 %.")] = 100.0,
     match_phase: Annotated[str, typer.Option(help="Correction filter phase: linear or minimum.")] = "linear",
     stem: Annotated[list[str] | None, typer.Option("--stem", help="A stem move: NAME=+1.5dB, NAME:high_shelf=8000:-1.5dB, NAME:peak=3000:-2dB:1.4, NAME:highpass=30, NAME:compress=-18:2. Repeatable.")] = None,
+    preset: Annotated[str | None, typer.Option(help="Bus settings to start from: transparent, glue, wide (115 %, mono below 120 Hz), modern (glue + 110 % + mono below 120 Hz).")] = None,
     glue: Annotated[bool, typer.Option("--glue", help="Gentle stereo-linked bus compression.")] = False,
-    width: Annotated[float, typer.Option(help="Stereo width in percent (100 leaves it as it is).")] = 100.0,
+    width: Annotated[float | None, typer.Option(help="Stereo width in percent (100 leaves it as it is).")] = None,
     mono_below: Annotated[float | None, typer.Option(help="Make the low end mono below this frequency (Hz).")] = None,
     max_gr_db: Annotated[float, typer.Option(help="Most limiter gain reduction to spend on reaching the target (dB).")] = 6.0,
     json_output: Annotated[bool, typer.Option("--json", help="Print report.json instead of a table.")] = False,
 ) -> None:
     """Master INPUT to a loudness target with a verified true-peak ceiling; writes every deliverable and a report."""
-    from stemforge.mastering import MasterSettings, master as run_master, merge_moves, open_input, parse_stem_option, resolve_target
-    from stemforge.mastering.settings import StemMove
+    from stemforge.mastering import (
+        MasterSettings,
+        merge_moves,
+        open_input,
+        parse_stem_option,
+        resolve_target,
+    )
+    from stemforge.mastering import master as run_master
+    from stemforge.mastering.settings import PRESETS, StemMove
+
+    if preset is not None and preset not in PRESETS:
+        raise UsageError(f"--preset={preset!r} is not known; choose one of: {', '.join(PRESETS)}")
+    bus = PRESETS.get(preset or "transparent", {})
 
     if not source.exists():
         raise InputNotFoundError(f"{source}: no such file or folder")
@@ -65,9 +77,10 @@ def master(
         match_phase=match_phase,
         loudness_from_reference=reference is not None and not explicit_loudness,
         stems=merge_moves(moves),
-        glue=glue,
-        width_percent=width,
-        mono_below_hz=mono_below,
+        glue=glue or bool(bus.get("glue", False)),
+        width_percent=width if width is not None else float(bus.get("width_percent", 100.0)),  # type: ignore[arg-type]
+        mono_below_hz=mono_below if mono_below is not None else bus.get("mono_below_hz"),  # type: ignore[arg-type]
+        preset=preset,
         max_reduction_db=max_gr_db,
     )
     if src.kind == "mix" and settings.stems:

@@ -26,6 +26,7 @@ from stemforge.mastering.pipeline import InputStage, MasterResult, master
 from stemforge.mastering.report import MASTER_SCHEMA_VERSION, OUTPUT_NAMES
 from stemforge.mastering.settings import (
     DELIVERABLES,
+    PRESETS,
     EqBand,
     MasterSettings,
     StemCompression,
@@ -41,6 +42,7 @@ __all__ = [
     "DELIVERABLES",
     "MASTER_SCHEMA_VERSION",
     "OUTPUT_NAMES",
+    "PRESETS",
     "Deliverable",
     "EqBand",
     "GainStage",

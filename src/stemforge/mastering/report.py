@@ -106,6 +106,7 @@ def to_json(result: MasterResult) -> dict[str, Any]:
             "reference": str(s.reference) if s.reference else None,
             "match_amount": s.match_amount,
             "match_phase": s.match_phase,
+            "preset": s.preset,
             "glue": s.glue,
             "width_percent": s.width_percent,
             "mono_below_hz": s.mono_below_hz,

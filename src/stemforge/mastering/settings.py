@@ -18,6 +18,13 @@ from stemforge.session.model import TARGETS
 EQ_KINDS = ("low_shelf", "high_shelf", "peak", "highpass", "lowpass")
 #: Deliverables written by default, in order.
 DELIVERABLES = ("master", "cd", "flac", "mp3")
+#: Named bus settings (stage 3) a user can start from; explicit options override them.
+PRESETS: dict[str, dict[str, object]] = {
+    "transparent": {},
+    "glue": {"glue": True},
+    "wide": {"width_percent": 115.0, "mono_below_hz": 120.0},
+    "modern": {"glue": True, "width_percent": 110.0, "mono_below_hz": 120.0},
+}
 
 
 @dataclass(frozen=True)
@@ -142,6 +149,10 @@ class MasterSettings:
         Subset of :data:`DELIVERABLES`.
     preview_s : float
         Length of the before/after previews.
+    preset : str or None
+        The :data:`PRESETS` entry the bus settings started from (for the report).
+    seed : int
+        Seed of the dither noise.
     """
 
     target: str | None = "streaming"
@@ -158,6 +169,7 @@ class MasterSettings:
     max_reduction_db: float = 6.0
     deliverables: tuple[str, ...] = DELIVERABLES
     preview_s: float = 20.0
+    preset: str | None = None
     seed: int = field(default=0)
 
     def __post_init__(self) -> None:
@@ -178,6 +190,8 @@ class MasterSettings:
         for name in self.deliverables:
             if name not in DELIVERABLES:
                 raise UsageError(f"deliverable {name!r} is not known; choose from: {', '.join(DELIVERABLES)}")
+        if self.preset is not None and self.preset not in PRESETS:
+            raise UsageError(f"--preset={self.preset!r} is not known; choose one of: {', '.join(PRESETS)}")
         if not 1.0 <= self.preview_s <= 120.0:
             raise UsageError(f"preview length {self.preview_s:g} s must be between 1 and 120 s")
 
@@ -351,6 +365,7 @@ def gain_to_db(gain: float) -> float:
 __all__ = [
     "DELIVERABLES",
     "EQ_KINDS",
+    "PRESETS",
     "EqBand",
     "MasterSettings",
     "StemCompression",
