@@ -52,7 +52,7 @@ def render(
     out.print(table)
     if result.latency_frames or result.tail_frames or plan.master_chain:
         out.print(
-            f"tap point {result.tap_point}; {result.latency_frames} frames of plugin latency compensated; "
+            f"tap point {result.tap_point}; {result.latency_frames} frames of latency compensated; "
             f"tail {result.tail_frames / result.sample_rate:.2f} s past the last clip"
         )
     speed = result.duration_s / result.seconds if result.seconds > 0 else float("inf")

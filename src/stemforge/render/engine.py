@@ -289,8 +289,8 @@ class _Trimmer:
     they are known to belong to the render: the render ends after the last frame above
     the tail threshold that is followed by ``gap`` frames below it; frames from
     ``content_end + tail_max`` on are never looked at (the cap), and when the quiet
-    stretch cannot be confirmed inside the cap the tail is reported as capped. The decision looks at samples in timeline order only, so it is the same
-    for any block size.
+    stretch cannot be confirmed inside the cap the tail is reported as capped. The
+    decision looks at samples in timeline order only, so it is the same for any block size.
     """
 
     def __init__(self, *, latency: int, content_end: int, gap: int | None, tail_max: int, block_frames: int) -> None:
