@@ -222,9 +222,10 @@ def _read(word: str) -> tuple[tuple[str, float], ...]:
     return ((word, 0.0),)
 
 
-def _resolve(word: str, text: str) -> list[Token]:
+@functools.lru_cache(maxsize=32768)
+def _resolve(word: str, text: str) -> tuple[Token, ...]:
     """Tokens for one folded word (see :func:`_read`), keeping the text they stand for."""
-    return [Token(w, text, penalty=p) for w, p in _read(word)]
+    return tuple(Token(w, text, penalty=p) for w, p in _read(word))
 
 
 def _strip_name(name: str) -> str:
@@ -263,7 +264,7 @@ def tokenize(name: str) -> tuple[Token, ...]:
         if len(found) == 1 and found[0].word not in VOCABULARY and uniform and len(word) >= 6 and word.isalpha():
             pieces = _segment_partly(word)
             if pieces is not None:
-                found = [Token(p, text) for p in pieces]
+                found = tuple(Token(p, text) for p in pieces)
         resolved.extend(found)
     tokens: list[Token] = []
     i = 0
@@ -452,4 +453,10 @@ def classify_name(name: str) -> Classification:
     return result
 
 
-__all__ = ["Token", "classify_name", "tokenize"]
+def clear_caches() -> None:
+    """Forget the memoised readings of words and names (for benchmarks of cold runs)."""
+    for cached in (tokenize, _fold, _split_run, _segment, _segment_partly, _read, _resolve):
+        cached.cache_clear()
+
+
+__all__ = ["Token", "classify_name", "clear_caches", "tokenize"]
