@@ -9,7 +9,8 @@ from collections.abc import Callable
 import numpy as np
 import numpy.typing as npt
 
-from stemforge.analysis.meter import LoudnessMeter
+from stemforge.analysis._blas import single_threaded_blas
+from stemforge.analysis.meter import LoudnessMeter, first_non_finite, non_finite_error
 from stemforge.analysis.result import LoudnessReport
 from stemforge.analysis.truepeak import TruePeakDetector
 from stemforge.audio import AudioBuffer, BlockReader
@@ -117,12 +118,15 @@ def true_peak_dbtp(samples: npt.NDArray[np.floating], sample_rate: int) -> float
         In Hz.
     """
     array = _samples(samples, sample_rate)
-    checker = LoudnessMeter._loudness_only(sample_rate, array.shape[0])  # validation only
-    block = checker._checked(array)
+    block = LoudnessMeter._loudness_only(sample_rate, array.shape[0])._checked(array)  # validates
+    position = first_non_finite(block)
+    if position is not None:
+        raise non_finite_error(None, block, position)
     detector = TruePeakDetector(int(sample_rate), block.shape[0])
-    for start in range(0, block.shape[1], int(sample_rate)):
-        detector.process(block[:, start : start + int(sample_rate)])
-    detector.flush()
+    with single_threaded_blas():
+        for start in range(0, block.shape[1], int(sample_rate)):
+            detector.process(block[:, start : start + int(sample_rate)])
+        detector.flush()
     peak = float(detector.peaks.max()) if detector.peaks.size else 0.0
     return 20.0 * math.log10(peak) if peak > 0 else -math.inf
 

@@ -11,12 +11,10 @@ at once, and memory stays bounded: a few numbers per 100 ms, whatever the length
 ``result()`` may be called at any time (a live meter); it measures the partial internal
 block on a copy of the state and leaves the meter able to go on.
 
-Precision: the K-weighting filter runs in float32 up to 48 kHz and in float64 above, where
-its poles sit closer to the unit circle; squares are summed in float64. Against an all-float64
-filter the loudness differs by less than 0.002 LU on music (tested against a transcription
-of the equations) and by at most 0.004 LU on a pathological input (a 40 Hz tone 34 dB under
-a 0.5 DC offset), and filtering is three times faster, which is what lets integrated
-loudness alone run well ahead of pyloudnorm.
+The K-weighting runs block-wise as matrix products (``blockfilter``), which matches float64
+``sosfilt`` to about 1e-6 relative at a third of its cost; for the rare sample rate without
+a suitable block length it falls back to float64 ``sosfilt``. Matrix products run on one
+BLAS thread (``_blas``).
 """
 
 from __future__ import annotations
@@ -28,7 +26,9 @@ import numpy.typing as npt
 import scipy.signal
 
 from stemforge.analysis import gating
+from stemforge.analysis._blas import single_threaded_blas
 from stemforge.analysis._pages import PagedArray
+from stemforge.analysis.blockfilter import BlockIIR, block_length
 from stemforge.analysis.kweighting import channel_weights, k_weighting_sos
 from stemforge.analysis.levels import LevelAccumulator
 from stemforge.analysis.result import LoudnessReport
@@ -38,8 +38,6 @@ from stemforge.errors import AnalysisError, UsageError
 
 #: Sub-blocks (100 ms) per second: the gating hop of BS.1770-4 (75 % overlap of 400 ms).
 SUB_BLOCKS_PER_SECOND = 10
-#: Highest sample rate (Hz) whose K-weighting runs in float32 (float64 above).
-FLOAT32_FILTER_MAX_RATE = 48_000
 
 
 def _db(value: float) -> float:
@@ -84,10 +82,8 @@ class LoudnessMeter:
         true_peak: bool = True,
         spectrum: bool = True,
     ) -> None:
-        sos = k_weighting_sos(sample_rate)  # validates sample_rate
+        self._sos = k_weighting_sos(sample_rate)  # validates sample_rate
         self.sample_rate = int(sample_rate)
-        self._filter_dtype = np.float32 if self.sample_rate <= FLOAT32_FILTER_MAX_RATE else np.float64
-        self._sos = sos.astype(self._filter_dtype)
         self._weights = channel_weights(channels)  # validates channels
         self.channels = int(channels)
         self.path = path
@@ -95,6 +91,7 @@ class LoudnessMeter:
         self._measure_spectrum = spectrum
         self._measure_levels = True
         self._chunk = self.sample_rate
+        self._filter_block = block_length(self._chunk)
         self._sub_starts = (np.arange(SUB_BLOCKS_PER_SECOND, dtype=np.int64) * self.sample_rate) // SUB_BLOCKS_PER_SECOND
         self.reset()
 
@@ -102,7 +99,14 @@ class LoudnessMeter:
     def reset(self) -> None:
         """Forget everything measured so far."""
         self.frames = 0
-        self._zi = np.zeros((self._sos.shape[0], self.channels, 2), self._filter_dtype)
+        if self._filter_block is not None:
+            self._filter: BlockIIR | None = BlockIIR(
+                self._sos, self.channels, block=self._filter_block, max_blocks=self._chunk // self._filter_block
+            )
+        else:
+            self._filter = None
+        self._zi = np.zeros((self._sos.shape[0], self.channels, 2))
+        self._consumed = 0
         self._sums = PagedArray()  # (channels, sub-blocks) sums of squared K-weighted samples
         self._sub_frames = PagedArray()  # (sub-blocks,) frames in each
         self._pending: list[npt.NDArray[np.float32]] = []
@@ -127,6 +131,11 @@ class LoudnessMeter:
             If it holds a NaN or infinite sample (naming the frame and channel).
         """
         block = self._checked(block)
+        with single_threaded_blas():
+            self._feed(block)
+        self.frames += block.shape[1]
+
+    def _feed(self, block: npt.NDArray[np.float32]) -> None:
         frames = block.shape[1]
         offset = 0
         if self._pending_frames:
@@ -143,12 +152,12 @@ class LoudnessMeter:
         if offset < frames:
             self._pending.append(block[:, offset:].copy())
             self._pending_frames += frames - offset
-        self.frames += frames
 
     def result(self) -> LoudnessReport:
         """Measurements of everything fed so far (the meter can go on afterwards)."""
         meter = self._copy()
-        meter._finish()
+        with single_threaded_blas():
+            meter._finish()
         return meter._report()
 
     @classmethod
@@ -161,7 +170,8 @@ class LoudnessMeter:
     def integrated_lufs(self) -> float | None:
         """Integrated loudness of everything fed so far, without the rest of the report."""
         meter = self._copy()
-        meter._finish()
+        with single_threaded_blas():
+            meter._finish()
         sums, sub_frames = meter._sub_block_arrays()
         blocks = gating.window_energies(sums, sub_frames, self._weights, gating.MOMENTARY_SUB_BLOCKS)
         return gating.integrated_from_block_energies(blocks)
@@ -176,22 +186,19 @@ class LoudnessMeter:
             )
         if not np.issubdtype(array.dtype, np.floating):
             raise UsageError(f"block of dtype {array.dtype} must be floating point")
-        array = np.ascontiguousarray(array, dtype=np.float32)
-        if not np.isfinite(array).all():
-            bad = np.argwhere(~np.isfinite(array))
-            first = bad[np.argmin(bad[:, 1])]
-            channel, frame = int(first[0]), int(first[1])
-            raise AnalysisError(
-                f"{self.path or 'audio'}: sample {array[channel, frame]} at frame {self.frames + frame} "
-                f"(channel {channel + 1}) is not a finite number; loudness cannot be measured",
-                tip="the file holds NaN or infinite floating-point samples; re-export it",
-            )
-        return array
+        return np.ascontiguousarray(array, dtype=np.float32)
 
     def _consume(self, chunk: npt.NDArray[np.float32]) -> None:
         """Measure one internal block: a full second, or the shorter last one."""
         frames = chunk.shape[1]
-        weighted, self._zi = scipy.signal.sosfilt(self._sos, chunk.astype(self._filter_dtype, copy=False), axis=1, zi=self._zi)
+        if self._filter is not None:
+            weighted = self._filter.process(chunk)
+            state = self._filter.state
+        else:
+            weighted, self._zi = scipy.signal.sosfilt(self._sos, chunk.astype(np.float64), axis=1, zi=self._zi)
+            state = self._zi
+        if not np.isfinite(state).all():  # a NaN or infinity anywhere in the chunk reaches the state
+            self._raise_non_finite(chunk)
         starts = self._sub_starts[self._sub_starts < frames]
         ends = np.append(self._sub_starts[1:], self._chunk)[: starts.size]
         complete = int(np.count_nonzero(ends <= frames))
@@ -205,6 +212,13 @@ class LoudnessMeter:
             self._true_peak.process(chunk)
         if self._spectrum is not None:
             self._spectrum.process(chunk)
+        self._consumed += frames
+
+    def _raise_non_finite(self, chunk: npt.NDArray[np.float32]) -> None:
+        position = first_non_finite(chunk)
+        if position is None:
+            raise AnalysisError(f"{self.path or 'audio'}: sample values near frame {self._consumed} are too large to measure")
+        raise non_finite_error(self.path, chunk, position, offset=self._consumed)
 
     def _finish(self) -> None:
         if self._pending_frames:
@@ -217,6 +231,7 @@ class LoudnessMeter:
         other = object.__new__(LoudnessMeter)
         other.__dict__.update(self.__dict__)
         other._zi = self._zi.copy()
+        other._filter = self._filter.copy() if self._filter is not None else None
         other._sums = self._sums.copy()
         other._sub_frames = self._sub_frames.copy()
         other._pending = list(self._pending)
@@ -292,4 +307,24 @@ class LoudnessMeter:
         )
 
 
-__all__ = ["FLOAT32_FILTER_MAX_RATE", "SUB_BLOCKS_PER_SECOND", "LoudnessMeter"]
+def first_non_finite(samples: npt.NDArray[np.floating]) -> tuple[int, int] | None:
+    """``(channel, frame)`` of the earliest NaN or infinite sample, or ``None``."""
+    bad = ~np.isfinite(samples)
+    if not bad.any():
+        return None
+    frame = int(np.argmax(bad.any(axis=0)))
+    channel = int(np.argmax(bad[:, frame]))
+    return channel, frame
+
+
+def non_finite_error(path: str | None, samples: npt.NDArray[np.floating], position: tuple[int, int], *, offset: int = 0) -> AnalysisError:
+    """The error for a NaN or infinite sample at ``position`` of ``samples`` (frames counted from ``offset``)."""
+    channel, frame = position
+    return AnalysisError(
+        f"{path or 'audio'}: sample {samples[channel, frame]} at frame {offset + frame} "
+        f"(channel {channel + 1}) is not a finite number; loudness cannot be measured",
+        tip="the file holds NaN or infinite floating-point samples; re-export it",
+    )
+
+
+__all__ = ["SUB_BLOCKS_PER_SECOND", "LoudnessMeter", "first_non_finite", "non_finite_error"]

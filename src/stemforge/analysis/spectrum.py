@@ -1,7 +1,8 @@
 """Long-term spectrum in 1/3-octave bands, streaming.
 
-The power spectrum is averaged over Hann-windowed frames with 50 % overlap (Welch's
-method) and over channels, then summed into the base-10 third-octave bands of IEC 61260-1
+The power spectrum is averaged over consecutive Hann-windowed frames (Welch's method
+without overlap: over a whole song the average needs no overlap, and it halves the work)
+and over channels, then summed into the base-10 third-octave bands of IEC 61260-1
 (centres ``1000 * 10**(n / 10)`` Hz, edges ``centre * 10**(+-1 / 20)``), from 20 Hz up to the
 highest band below the Nyquist frequency. The frame length is the power of two of at least a
 third of a second, so the narrowest band (20 Hz, 4.6 Hz wide) always holds an FFT bin.
@@ -47,7 +48,7 @@ class SpectrumAccumulator:
         self.sample_rate = sample_rate
         self.channels = channels
         self.nfft = frame_length(sample_rate)
-        self.hop = self.nfft // 2
+        self.hop = self.nfft
         self._window = np.hanning(self.nfft + 1)[:-1].astype(np.float32)
         self._pending = np.zeros((channels, 0), np.float32)
         self._power = np.zeros(self.nfft // 2 + 1)

@@ -15,7 +15,8 @@ holding every branch at every offset.
 
 Samples not yet covered by a whole group are carried to the next block with the filter
 history, so feeding a signal in blocks of any size gives the same peaks as feeding it whole
-in the same internal blocks (the meter always feeds fixed internal blocks).
+in the same internal blocks (the meter always feeds fixed internal blocks). Callers run it
+inside ``_blas.single_threaded_blas()``.
 """
 
 from __future__ import annotations
@@ -23,8 +24,6 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 from numpy.lib.stride_tricks import sliding_window_view
-
-from stemforge.analysis._blas import single_threaded_blas
 
 #: Taps of each polyphase branch of the interpolator.
 TAPS_PER_PHASE = 24
@@ -109,13 +108,12 @@ class TruePeakDetector:
         extended = np.concatenate([self._history, block], axis=1)
         rows = (extended.shape[1] - self._window) // GROUP + 1 if extended.shape[1] >= self._window else 0
         if rows > 0:
-            with single_threaded_blas():
-                for channel in range(self.channels):
-                    windows = sliding_window_view(extended[channel], self._window)[: rows * GROUP : GROUP]
-                    outputs = windows @ self._matrix
-                    peak = max(float(outputs.max()), -float(outputs.min()))
-                    if peak > self.peaks[channel]:
-                        self.peaks[channel] = peak
+            for channel in range(self.channels):
+                windows = sliding_window_view(extended[channel], self._window)[: rows * GROUP : GROUP]
+                outputs = windows @ self._matrix
+                peak = max(float(outputs.max()), -float(outputs.min()))
+                if peak > self.peaks[channel]:
+                    self.peaks[channel] = peak
         self._history = extended[:, rows * GROUP :].copy()
 
     def flush(self) -> None:
