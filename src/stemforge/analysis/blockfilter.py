@@ -16,8 +16,8 @@ through the all-pole filter ``1 / det(I - Phi D)`` (``scipy.signal.lfilter``) an
 come from the Faddeev-LeVerrier recursion. At the block rate the poles are the filter's
 poles to the power ``M`` (well inside the unit circle), so this runs in float64 with no
 loss, while the products with ``T``, ``P`` and ``G`` run in float32, whose rounding is not
-fed back. The result matches float64 ``sosfilt`` to about 1e-6 relative and is three to
-four times faster.
+fed back. Against float64 ``sosfilt`` the output errs by less than -100 dB of its peak and
+its energy (hence loudness) by less than 1e-6 relative (5e-6 dB), at a third of the cost.
 """
 
 from __future__ import annotations

@@ -11,8 +11,8 @@ at once, and memory stays bounded: a few numbers per 100 ms, whatever the length
 ``result()`` may be called at any time (a live meter); it measures the partial internal
 block on a copy of the state and leaves the meter able to go on.
 
-The K-weighting runs block-wise as matrix products (``blockfilter``), which matches float64
-``sosfilt`` to about 1e-6 relative at a third of its cost; for the rare sample rate without
+The K-weighting runs block-wise as matrix products (``blockfilter``), whose energies match
+float64 ``sosfilt`` to 1e-6 relative at a third of its cost; for the rare sample rate without
 a suitable block length it falls back to float64 ``sosfilt``. Matrix products run on one
 BLAS thread (``_blas``).
 """
