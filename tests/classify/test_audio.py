@@ -113,3 +113,12 @@ def test_errors(tmp_path: Path) -> None:
     sf.write(str(b), np.zeros(4410, np.float32), 44100)
     with pytest.raises(UsageError, match="sample rates differ"):
         read_excerpt([a, b])
+
+
+@pytest.mark.parametrize("label", list(SIGNALS))
+def test_level_and_polarity_do_not_change_the_role(label: str) -> None:
+    """A track's role does not depend on its gain (-24 dB) or polarity."""
+    make, role = SIGNALS[label]
+    mono = make(48000)
+    for changed in (mono * 10 ** (-24 / 20), -mono):
+        assert classify_audio(AudioBuffer(changed[None, :].astype(np.float32), 48000)).role == role

@@ -23,7 +23,7 @@ Across tracks:
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -247,7 +247,11 @@ def _classify_names(names: Sequence[str]) -> list[Classification]:
 
 
 def classify_session(
-    tracks: Sequence[NamedTrack], *, audio: bool = True, seconds: float = EXCERPT_S
+    tracks: Sequence[NamedTrack],
+    *,
+    audio: bool = True,
+    seconds: float = EXCERPT_S,
+    progress: Callable[[float], object] | None = None,
 ) -> list[Classification]:
     """Propose a role for every track of a session, reasoning across tracks.
 
@@ -260,6 +264,8 @@ def classify_session(
         Listen to the files (a few seconds each). Off: names only.
     seconds : float, keyword-only
         Length of the loudest excerpt heard per track.
+    progress : callable, keyword-only, optional
+        Called with 1 after each track is heard (for a progress bar).
 
     Returns
     -------
@@ -268,9 +274,11 @@ def classify_session(
     """
     names = [track.name for track in tracks]
     by_name = _classify_names(names)
-    heard: list[Hearing | None] = [
-        _listen(track, seconds) if audio and by_name[i].role != "exclude" else None for i, track in enumerate(tracks)
-    ]
+    heard: list[Hearing | None] = []
+    for i, track in enumerate(tracks):
+        heard.append(_listen(track, seconds) if audio and by_name[i].role != "exclude" else None)
+        if progress is not None:
+            progress(1)
     results = [combine(n, h.classification if h is not None else None) for n, h in zip(by_name, heard, strict=True)]
     _keep_sources_together(names, results)
     _one_lead_per_vocal(names, results, heard)

@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from stemforge.cli._common import out, print_json
+from stemforge.cli._common import out, print_json, progress
 from stemforge.cli.main import app
 from stemforge.errors import AudioFormatError
 
@@ -39,7 +39,7 @@ def _parse(text: str) -> _Input:
 
 @app.command()
 def classify(
-    inputs: Annotated[list[str], typer.Argument(metavar="NAME_OR_FILE...", help="Track names or audio files.")],
+    inputs: Annotated[list[str], typer.Argument(metavar="NAME_OR_FILE", help="Track names or audio files.")],
     json_output: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
     names_only: Annotated[bool, typer.Option("--names-only", help="Do not listen to files; classify by name.")] = False,
 ) -> None:
@@ -52,7 +52,9 @@ def classify(
         for track in tracks:
             for file in track.files:
                 read_info(file)  # a one-line error for an unreadable file, before any work
-    results = classify_session(tracks, audio=not names_only)
+    listening = not names_only and any(track.files for track in tracks)
+    with progress("listening", total=len(tracks), enabled=None if listening else False) as advance:
+        results = classify_session(tracks, audio=not names_only, progress=advance)
     if json_output:
         print_json(
             [
