@@ -309,20 +309,41 @@ def _fresh_dir(path: Path) -> Path:
     return path
 
 
-def time_contender(key: str, session: Session, *, repeats: int) -> list[float]:
-    """Wall-clock seconds of ``repeats`` runs after one warm-up run."""
-    _, run = CONTENDERS[key]
-    seconds = []
-    for i in range(repeats + 1):
-        out_dir = _fresh_dir(OUT / f"out_{key}")
-        os.sync()
-        started = time.perf_counter()
-        run(session, out_dir)
-        elapsed = time.perf_counter() - started
-        if i:
-            seconds.append(elapsed)
-        print(f"  ({key}) {'warm-up' if not i else f'run {i}'}: {elapsed:.2f} s", flush=True)
-    return seconds
+@dataclass(frozen=True)
+class Run:
+    """One timed run: wall-clock and CPU seconds (user + system, all threads)."""
+
+    wall_s: float
+    cpu_s: float
+
+
+def time_once(key: str, session: Session) -> Run:
+    """Run contender ``key`` once into a fresh output folder."""
+    out_dir = _fresh_dir(OUT / f"out_{key}")
+    os.sync()
+    cpu_before = os.times()
+    started = time.perf_counter()
+    CONTENDERS[key][1](session, out_dir)
+    wall_s = time.perf_counter() - started
+    cpu_after = os.times()
+    return Run(wall_s, (cpu_after.user - cpu_before.user) + (cpu_after.system - cpu_before.system))
+
+
+def time_contenders(keys: list[str], session: Session, *, repeats: int) -> dict[str, list[Run]]:
+    """``repeats`` runs of each contender after a warm-up round, taken in turn.
+
+    Taking the contenders round-robin rather than one after another spreads whatever else
+    the machine is doing evenly over them.
+    """
+    runs: dict[str, list[Run]] = {k: [] for k in keys}
+    for round_ in range(repeats + 1):
+        for key in keys:
+            run = time_once(key, session)
+            label = "warm-up" if round_ == 0 else f"run {round_}"
+            print(f"  ({key}) {label}: {run.wall_s:.2f} s wall, {run.cpu_s:.2f} s CPU, load {os.getloadavg()[0]:.2f}", flush=True)
+            if round_:
+                runs[key].append(run)
+    return runs
 
 
 def _mix_difference_db(key: str, session: Session) -> float | None:
@@ -338,14 +359,26 @@ def _mix_difference_db(key: str, session: Session) -> float | None:
 # --- peak memory in a fresh process -----------------------------------------------------
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident set size, MB (``VmHWM``).
+
+    Not ``getrusage(...).ru_maxrss``: Linux carries that across ``fork``/``exec`` from the
+    parent, so a child started by a process that once held gigabytes reports them too.
+    """
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def child_main(kind: str, session_path: Path, out_dir: Path) -> int:
     """Run one render in this (fresh) process and print its peak RSS as JSON."""
     session = load_session(session_path) if kind != "baseline" else None
     started = time.perf_counter()
     if session is not None:
         {"stemforge": stemforge_render, "naive": naive_render}[kind](session, _fresh_dir(out_dir))
-    maxrss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"kind": kind, "seconds": time.perf_counter() - started, "maxrss_mb": maxrss_kib / 1024}))
+    print(json.dumps({"kind": kind, "seconds": time.perf_counter() - started, "maxrss_mb": peak_rss_mb()}))
     return 0
 
 
@@ -411,12 +444,11 @@ def main(argv: list[str] | None = None) -> int:
     frames = _length(session)
     repeats = 1 if args.quick else 3
     keys = [k for k in CONTENDERS if k in args.only.split(",")]
-    best: dict[str, float] = {}
-    runs: dict[str, list[float]] = {}
     for key in keys:
         print(f"({key}) {CONTENDERS[key][0]}", flush=True)
-        runs[key] = time_contender(key, session, repeats=repeats)
-        best[key] = min(runs[key])
+    runs = time_contenders(keys, session, repeats=repeats)
+    best = {k: min(r.wall_s for r in runs[k]) for k in keys}
+    best_cpu = {k: min(r.cpu_s for r in runs[k]) for k in keys}
     differences = {k: _mix_difference_db(k, session) for k in keys if "b" in keys}
 
     rss: dict[str, dict[str, float]] = {}
@@ -428,8 +460,9 @@ def main(argv: list[str] | None = None) -> int:
         rss["baseline"] = measure_rss("baseline", big_path)
         rss["stemforge"] = measure_rss("stemforge", big_path)
         estimate = naive_bytes(big)
-        if estimate > MEMORY_BUDGET_BYTES:
-            naive_skipped = f"skipped: it would need about {estimate / 2**30:.1f} GB"
+        available = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_AVPHYS_PAGES")
+        if estimate > min(MEMORY_BUDGET_BYTES, available - 2 * 2**30):
+            naive_skipped = f"skipped: it would need about {estimate / 2**30:.1f} GB ({available / 2**30:.1f} GB free)"
         else:
             rss["naive"] = measure_rss("naive", big_path)
         shutil.rmtree(OUT / "rss_stemforge", ignore_errors=True)
@@ -442,8 +475,12 @@ def main(argv: list[str] | None = None) -> int:
         ratio = f"{best[key] / best['a']:.2f}" if "a" in best else "—"
         diff = differences.get(key)
         diff_text = "—" if diff is None else ("identical" if diff == -math.inf else f"{diff:.1f} dBFS")
-        spread = ", ".join(f"{s:.2f}" for s in runs[key])
-        rows.append(f"| ({key}) {CONTENDERS[key][0]} | {best[key]:.2f} | {spread} | {duration_s / best[key]:.0f}× | {ratio} | {diff_text} |")
+        spread = ", ".join(f"{r.wall_s:.2f}" for r in runs[key])
+        cpu_ratio = f"{best_cpu[key] / best_cpu['a']:.2f}" if "a" in best_cpu else "—"
+        rows.append(
+            f"| ({key}) {CONTENDERS[key][0]} | {best[key]:.2f} | {spread} | {duration_s / best[key]:.0f}× | {ratio} "
+            f"| {best_cpu[key]:.2f} | {cpu_ratio} | {diff_text} |"
+        )
     channels = sum(sf.info(str(f)).channels for f in session.input_files)
     lines = [
         SECTION,
@@ -452,11 +489,12 @@ def main(argv: list[str] | None = None) -> int:
         f"Load average (1 min) {load_before[0]:.2f} before, {load_after[0]:.2f} after.",
         "",
         f"Session: {len(session.tracks)} tracks ({channels} channels), {duration_s:g} s at {SAMPLE_RATE} Hz, 24-bit WAV in; "
-        f"{len(session.stems)} stems + mix out, 24-bit stereo WAV. Best of {repeats} after a warm-up run (page cache warm); "
+        f"{len(session.stems)} stems + mix out, 24-bit stereo WAV. Best of {repeats} after a warm-up round (page cache warm), "
+        "contenders taken in turn; CPU = user + system seconds of all threads; "
         f"blocks of {BLOCK_FRAMES} frames; DawDreamer buffer {DAWDREAMER_BUFFER_FRAMES} frames.",
         "",
-        "| contender | best s | runs s | real time | × (a) | mix − stemforge mix |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "| contender | best wall s | runs, wall s | real-time factor | wall × (a) | best CPU s | CPU × (a) | peak of mix − stemforge's mix |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
         *rows,
         "",
     ]
@@ -471,7 +509,7 @@ def main(argv: list[str] | None = None) -> int:
     if "d" in best and "b" in best:
         lines.append(f"- (d) / (b) = {best['d'] / best['b']:.2f}.")
     if rss:
-        lines += ["", "Peak RSS, 32 tracks × 10 min (8 stems + mix), each in a fresh process (`ru_maxrss`):", ""]
+        lines += ["", "Peak RSS, 32 tracks × 10 min (8 stems + mix), each in a fresh process (`VmHWM`):", ""]
         lines.append(f"- interpreter + imports alone: {rss['baseline']['maxrss_mb']:.0f} MB")
         verdict = "met" if rss["stemforge"]["maxrss_mb"] < 500 else "missed"
         lines.append(f"- stemforge render: {rss['stemforge']['maxrss_mb']:.0f} MB ({rss['stemforge']['seconds']:.1f} s) — goal < 500 MB {verdict}")
