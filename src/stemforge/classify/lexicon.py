@@ -72,6 +72,7 @@ guitars 1: amp cab rhythm rhy riff riffs crunch fuzz dist distortion clean fende
 guitars 1: solo
 keys 2: piano pno pianos pianoforte klavier fluegel rhodes wurli wurlitzer organ organs org
 keys 2.5: mellotron tron
+keys 2: ham hammo
 keys 2: orgel orgue organo hammond b3 leslie clav clavinet harpsichord cembalo clavecin
 keys 2: clavicembalo celesta celeste accordion akkordeon acordeon accordeon
 keys 2: fisarmonica melodica harmonium ep epiano cp70 cp80 keyscape teclado teclados
