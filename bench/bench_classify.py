@@ -28,7 +28,7 @@ import numpy as np
 import soundfile as sf
 
 from stemforge.classify import classify_file, classify_name, classify_session
-from stemforge.classify.names import clear_caches
+from stemforge.classify.tokens import clear_caches
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent

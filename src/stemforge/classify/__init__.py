@@ -18,7 +18,7 @@ from stemforge.classify.audio import (
     read_excerpt,
 )
 from stemforge.classify.features import AudioFeatures, measure
-from stemforge.classify.names import classify_name, tokenize
+from stemforge.classify.names import classify_name
 from stemforge.classify.roles import ROLES, Classification
 from stemforge.classify.session import (
     NamedTrack,
@@ -26,6 +26,7 @@ from stemforge.classify.session import (
     classify_tracks,
     combine,
 )
+from stemforge.classify.tokens import Token, tokenize
 
 __all__ = [
     "ROLES",
@@ -34,6 +35,7 @@ __all__ = [
     "Excerpt",
     "Hearing",
     "NamedTrack",
+    "Token",
     "analyse_file",
     "classify_audio",
     "classify_file",
