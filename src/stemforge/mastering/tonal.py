@@ -27,6 +27,7 @@ import scipy.fft
 import scipy.signal
 
 from stemforge.analysis import LoudnessMeter, third_octave_spectrum
+from stemforge.analysis.spectrum import third_octave_centres_hz
 from stemforge.audio.buffer import Samples
 from stemforge.audio.io import BlockReader
 from stemforge.errors import AnalysisError, AudioFormatError
@@ -168,7 +169,7 @@ def analyse_reference(path: Path) -> Reference:
         if reader.channels > 2:
             raise AudioFormatError(f"{path}: the reference has {reader.channels} channels; give a mono or stereo track")
         rate = reader.sample_rate
-        meter = LoudnessMeter(rate, reader.channels)
+        meter = LoudnessMeter(rate, reader.channels, true_peak=False)
         acc = _PsdAccumulator(rate)
         for block in reader.blocks(acc.nfft * 64):
             meter.process(block)
@@ -224,6 +225,22 @@ def third_octave(samples: Samples, sample_rate: int) -> tuple[Floats, Floats]:
     return np.asarray(centres, np.float64), np.asarray(levels, np.float64)
 
 
+def psd_third_octaves(freqs_hz: Floats, psd: Floats, sample_rate: int) -> tuple[Floats, Floats]:
+    """1/3-octave band levels (dB, arbitrary reference) of a long-term power spectrum.
+
+    The bands are those of :func:`stemforge.analysis.third_octave_spectrum` (IEC 61260-1
+    base-10 centres, edges at ``centre · 10^(±1/20)``), so distances computed from them
+    match the analyser's up to its frame length.
+    """
+    centres = third_octave_centres_hz(sample_rate)
+    edges_low, edges_high = centres * 10.0 ** (-1.0 / 20.0), centres * 10.0 ** (1.0 / 20.0)
+    cumulative = np.concatenate([[0.0], np.cumsum(psd)])
+    low = np.searchsorted(freqs_hz, edges_low)
+    high = np.maximum(np.searchsorted(freqs_hz, edges_high), low + 1)
+    power = cumulative[np.minimum(high, psd.size)] - cumulative[np.minimum(low, psd.size - 1)]
+    return centres, 10.0 * np.log10(np.maximum(power, 1e-30))
+
+
 def match_reference(
     samples: Samples,
     sample_rate: int,
@@ -250,12 +267,15 @@ def match_reference(
     samples : np.ndarray, float32, shape (channels, frames)
     stage : TonalStage
     """
-    before_hz, before_db = third_octave(samples, sample_rate)
-    distance_before = spectral_distance_db(before_hz, before_db, reference.third_octave_hz, reference.third_octave_db)
+    # Distances come from the long-term spectra (the output's is the input's times the
+    # filter's power response), which saves two passes of the analyser over the song.
+    mix_freqs, mix_psd = long_term_psd(_array_blocks(samples, _frame_length(sample_rate)), sample_rate)
+    ref_bands_hz, ref_bands_db = psd_third_octaves(reference.psd_freqs_hz, reference.psd, reference.sample_rate)
+    before_hz, before_db = psd_third_octaves(mix_freqs, mix_psd, sample_rate)
+    distance_before = spectral_distance_db(before_hz, before_db, ref_bands_hz, ref_bands_db)
     if amount_percent <= 0.0:
         stage = TonalStage(False, 0.0, phase, 0, (), (), distance_before, distance_before, reference.sample_rate)
         return samples, stage
-    mix_freqs, mix_psd = long_term_psd(_array_blocks(samples, _frame_length(sample_rate)), sample_rate)
     top = min(HIGH_HZ, 0.45 * sample_rate, 0.45 * reference.sample_rate)
     octaves = math.log2(top / LOW_HZ)
     grid = LOW_HZ * 2.0 ** (np.arange(int(octaves * POINTS_PER_OCTAVE) + 1) / POINTS_PER_OCTAVE)
@@ -283,8 +303,9 @@ def match_reference(
         delay = (taps - 1) // 2
     out = scipy.signal.oaconvolve(samples, fir.astype(np.float32)[None, :], axes=1)[:, delay : delay + samples.shape[1]]
     out = np.ascontiguousarray(out, dtype=np.float32)
-    after_hz, after_db = third_octave(out, sample_rate)
-    distance_after = spectral_distance_db(after_hz, after_db, reference.third_octave_hz, reference.third_octave_db)
+    _w, response = scipy.signal.freqz(fir, worN=mix_freqs, fs=sample_rate)
+    after_hz, after_db = psd_third_octaves(mix_freqs, mix_psd * np.abs(response) ** 2, sample_rate)
+    distance_after = spectral_distance_db(after_hz, after_db, ref_bands_hz, ref_bands_db)
     stage = TonalStage(
         applied=True,
         amount_percent=amount_percent,
