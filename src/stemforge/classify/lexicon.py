@@ -126,10 +126,11 @@ fx 2: sweep sweeps whoosh swoosh woosh impact impacts boom booms noise vinyl cra
 fx 2: transition transitions atmosphere atmos atmo ambience ambiance texture textures
 fx 2: soundscape foley rain birds glitch stutter verb reverb delay dly throw throws airhorn
 fx 2: siren laser zap scratches turntable turntables downshifter tapestop subdrop ocean thunder
+fx 2: backwards backward orchhit
 fx 2: traffic waves storm nature forest fieldrecording echo roomtone cymbalswell buildup efeitos
 fx 1.5: hit hits crowd return returns radio tape wind feedback build
 fx 1.5: audience
-fx 1: phone drop ambient
+fx 1: phone telephone megaphone drop ambient
 other 2: harmonica whistle whistling theremin bagpipes bagpipe kalimba mbira
 other 2: didgeridoo musicbox armonica kazoo jawharp tinwhistle pennywhistle uilleann
 other 2: tanpura tambura hurdygurdy
@@ -182,7 +183,7 @@ BACKING_MODIFIERS = word_set(
 )
 
 #: With a vocal word and no ``lead``, these make it a backing vocal (``Vox Hi``).
-WEAK_BACKING_MODIFIERS = word_set("hi high lo low whisper whispers falsetto 2nd 3rd alt")
+WEAK_BACKING_MODIFIERS = word_set("hi high lo low whisper whispers falsetto 2nd 3rd")
 
 #: Words marking the main voice (``Lead Vox``, ``Voz Principal``, ``Hauptstimme``).
 LEAD_MARKERS = word_set("lead ld main principal principale lider haupt solista")
@@ -190,7 +191,7 @@ LEAD_MARKERS = word_set("lead ld main principal principale lider haupt solista")
 #: Words that turn whatever they name into an effect track (``Vox Throw``, ``Gtr FX``).
 FX_MODIFIERS = word_set(
     """
-    fx sfx efx throw throws verb reverb delay dly echo reverse chops chop effects tapestop
+    fx sfx efx throw throws verb reverb delay dly echo reverse backwards backward chops chop effects tapestop
     """
 )
 
@@ -200,7 +201,7 @@ SYNTH_MODIFIERS = word_set("synth synths syn moog minimoog juno prophet ob6 jupi
 #: Words that carry no role: positions, mic models, takes, channel and DAW words.
 FILLERS = word_set(
     """
-    in out inside outside top bot btm bottom up down under over front reso resonant beater hi
+    lofi in out inside outside top bot btm bottom up down under over front reso resonant beater hi
     lo low high mid l r m s c lt rt left right mono stereo st ms side sides close far near di
     dir direct line mic mics cab dry wet proc processed raw edit edited edits comp comped comps
     tuned tune tuning final take takes tk t v ver version alt new old copy dup bip cnsl
@@ -333,6 +334,14 @@ PAIRS: dict[tuple[str, str], str] = {
     ("hand", "drum"): "framedrum",
     ("hand", "drums"): "framedrum",
     ("room", "tone"): "roomtone",
+    ("lo", "fi"): "lofi",
+    ("hi", "fi"): "lofi",
+    ("orchestral", "hits"): "orchhit",
+    ("orchestral", "hit"): "orchhit",
+    ("orchestra", "hit"): "orchhit",
+    ("orchestra", "hits"): "orchhit",
+    ("orch", "hit"): "orchhit",
+    ("orch", "hits"): "orchhit",
     ("radio", "edit"): "radioedit",
     ("impact", "xt"): "fpc",
     ("presence", "xt"): "presence",
