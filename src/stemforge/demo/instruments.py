@@ -65,24 +65,39 @@ def _plucked(
 
 
 def bass_di(notes: Sequence[Note], rng: np.random.Generator, *, sample_rate: int, frames: int) -> Mono:
-    """A finger-played electric bass straight from its pickups."""
-    out = _plucked(
+    """A finger-played electric bass from its pickups, through a compressor.
+
+    Low strings lose their highs much faster than a Karplus-Strong loop at these periods
+    does, so the plucks are darkened with a low-pass and the fundamental, which neck
+    pickups hear strongly, is reinforced with a sine following each note.
+    """
+    strings = _plucked(
         notes,
         rng,
         sample_rate=sample_rate,
         frames=frames,
         release_s=0.06,
         decay_s=lambda note: 3.0,
-        brightness=lambda note: 0.12 + 0.12 * note.velocity,
+        brightness=lambda note: 0.04 + 0.08 * note.velocity,
         gain=lambda note: 0.4 + 0.6 * note.velocity,
     )
-    return highpass(out, 30.0, sample_rate)
+    out = lowpass(strings, 1200.0, sample_rate)
+    out *= 1.0 / (np.max(np.abs(out)) + 1e-9)
+    release_s = 0.06
+    for note in notes:
+        hold = int(note.duration_s * sample_rate)
+        n = hold + int(release_s * sample_rate)
+        t = np.arange(n, dtype=np.float32) / np.float32(sample_rate)
+        env = exp_decay(n, 1.2, sample_rate) * note_envelope(n, sample_rate, attack_s=0.004, hold_frames=hold, release_s=release_s)
+        place(out, sine(np.float32(midi_to_hz(note.midi)) * t) * env, round(note.start_s * sample_rate), 0.35 * (0.4 + 0.6 * note.velocity))
+    # Bassists' DIs usually pass a compressor on the way in: even the notes out.
+    return soft_clip(highpass(out, 30.0, sample_rate) / (np.max(np.abs(out)) + 1e-9), 2.5)
 
 
 def bass_amp(di: Mono, *, sample_rate: int) -> Mono:
     """The same performance through a driven amp and a miked cabinet (a little later, darker)."""
-    driven = soft_clip(di / (np.max(np.abs(di)) + 1e-9), 3.0)
-    cabinet = lowpass(highpass(driven, 110.0, sample_rate), 2500.0, sample_rate, order=4)
+    driven = soft_clip(di / (np.max(np.abs(di)) + 1e-9), 1.5)
+    cabinet = lowpass(highpass(driven, 140.0, sample_rate), 2500.0, sample_rate, order=4)
     return delay(cabinet, round(0.0007 * sample_rate))
 
 

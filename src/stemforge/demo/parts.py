@@ -170,12 +170,13 @@ def keys_notes(arrangement: Arrangement, rng: np.random.Generator) -> tuple[Note
     rhythms = {
         "intro": [(0.0, 3.9, 0.7)],
         "verse": [(0.0, 1.4, 0.75), (1.5, 2.4, 0.6)],
-        "chorus": [(0.0, 1.4, 0.85), (1.5, 0.9, 0.65), (2.5, 0.4, 0.5), (3.0, 0.9, 0.7)],
+        "chorus": [(0.0, 1.4, 0.7), (1.5, 0.9, 0.55), (2.5, 0.4, 0.45), (3.0, 0.9, 0.6)],
         "outro": [(0.0, 3.9, 0.7)],
     }
     out = []
     for bar in arrangement.bars:
-        rhythm = [(0.0, 4.0 + arrangement.tail_s / beat * 0.7, 0.75)] if bar.is_last_in_song else rhythms[bar.kind]
+        # The last chord is played hardest and left to ring (a big ending).
+        rhythm = [(0.0, 4.0 + arrangement.tail_s / beat * 0.7, 1.0)] if bar.is_last_in_song else rhythms[bar.kind]
         for beat_pos, length, velocity in rhythm:
             for k, midi in enumerate(keys_voicing(bar.chord)):
                 start, vel = _humanize(rng, bar.start_s + beat_pos * beat + 0.004 * k, velocity, timing_sd_s=0.004)
@@ -190,7 +191,7 @@ def pad_notes(arrangement: Arrangement) -> tuple[Note, ...]:
         if bar.kind == "verse" and bar.section.occurrence == 0:
             continue
         length = arrangement.bar_s + (arrangement.tail_s * 0.6 if bar.is_last_in_song else 0.15)
-        velocity = 0.55 if bar.kind == "verse" else 0.8
+        velocity = 1.0 if bar.is_last_in_song else (0.55 if bar.kind == "verse" else 0.8)
         notes = (*(midi_in_range(pc, 57) for pc in bar.chord.pitch_classes), midi_in_range(bar.chord.root, 69))
         out += [Note(bar.start_s, length, float(m), velocity) for m in notes]
     return tuple(out)
@@ -222,9 +223,9 @@ def guitar_notes(arrangement: Arrangement, rng: np.random.Generator, *, take: in
     in the choruses, one ringing strum per bar in the outro.
     """
     beat = arrangement.beat_s
-    strums = [(0.0, "D", 1.0), (1.0, "D", 0.8), (1.5, "U", 0.6), (2.5, "U", 0.6), (3.0, "D", 0.85), (3.5, "U", 0.6)]
+    strums = [(0.0, "D", 0.8), (1.0, "D", 0.65), (1.5, "U", 0.5), (2.5, "U", 0.5), (3.0, "D", 0.7), (3.5, "U", 0.5)]
     if take == 1:
-        strums = [s for s in strums if s[0] != 2.5] + [(2.0, "D", 0.7)]
+        strums = [s for s in strums if s[0] != 2.5] + [(2.0, "D", 0.6)]
         strums.sort()
     out = []
     for bar in arrangement.bars:
@@ -237,7 +238,7 @@ def guitar_notes(arrangement: Arrangement, rng: np.random.Generator, *, take: in
                 start, vel = _humanize(rng, bar.start_s + k * 0.5 * beat, 0.8 if k % 2 == 0 else 0.6, timing_sd_s=0.005)
                 out += [Note(start + 0.004 * j, 0.11, float(m), vel) for j, m in enumerate(low)]
             continue
-        pattern = strums if bar.kind == "chorus" else [(0.0, "D", 0.9)]
+        pattern = strums if bar.kind == "chorus" else [(0.0, "D", 1.0 if bar.is_last_in_song else 0.75)]
         for i, (beat_pos, direction, velocity) in enumerate(pattern):
             next_beat = pattern[i + 1][0] if i + 1 < len(pattern) else 4.0
             length = (next_beat - beat_pos) * beat - 0.02
@@ -354,7 +355,7 @@ def harmony_notes(arrangement: Arrangement, rng: np.random.Generator, *, steps: 
         elif (bar.kind == "verse" and bar.section.occurrence > 0) or bar.kind == "outro":
             pc = bar.chord.pitch_classes[1] if steps > 0 else bar.chord.root
             vowel = "u" if bar.kind == "verse" else "a"
-            start, vel = _humanize(rng, bar.start_s + 0.05, 0.6, timing_sd_s=0.015)
+            start, vel = _humanize(rng, bar.start_s + 0.05, 1.0 if bar.is_last_in_song else 0.6, timing_sd_s=0.015)
             length = arrangement.bar_s * 0.94 + (arrangement.tail_s * 0.5 if bar.is_last_in_song else 0.0)
             out.append(Note(start, length, float(midi_in_range(pc, 60 if steps > 0 else 55)), vel, vowel, ""))
     return tuple(out)

@@ -71,13 +71,13 @@ TRACKS: tuple[TrackSpec, ...] = (
     TrackSpec(("04_HiHat.wav",), 1, SAMPLE_RATE, "PCM_24", -12.0, "drums"),
     TrackSpec(("05_OH.wav",), 2, SAMPLE_RATE, "PCM_24", -11.0, "drums"),
     TrackSpec(("06_Room.wav",), 1, SAMPLE_RATE, "PCM_24", -12.0, "drums"),
-    TrackSpec(("07_BassDI.wav",), 1, SAMPLE_RATE, "PCM_24", -11.0, "bass"),
+    TrackSpec(("07_BassDI.wav",), 1, SAMPLE_RATE, "PCM_24", -12.0, "bass"),
     TrackSpec(("08_BassAmp.wav",), 1, SAMPLE_RATE, "PCM_24", -12.0, "bass"),
     TrackSpec(("10_Rhodes.wav",), 2, SAMPLE_RATE, "PCM_24", -12.0, "keys"),
     TrackSpec(("12_GtrRhy.L.wav", "12_GtrRhy.R.wav"), 2, SAMPLE_RATE, "PCM_24", -12.0, "guitars"),
     TrackSpec(("14_Pad.wav",), 2, PAD_SAMPLE_RATE, "PCM_24", -12.0, "synths"),
     TrackSpec(("16_LeadSynth.wav",), 1, SAMPLE_RATE, "PCM_24", -12.0, "synths"),
-    TrackSpec(("18_LeadVox.wav",), 1, SAMPLE_RATE, "PCM_24", -7.0, "lead_vocals"),
+    TrackSpec(("18_LeadVox.wav",), 1, SAMPLE_RATE, "PCM_24", -8.0, "lead_vocals"),
     TrackSpec(("20_BGV.wav",), 2, SAMPLE_RATE, "PCM_24", -12.0, "backing_vocals"),
     TrackSpec(("22_Tamb.wav",), 1, SAMPLE_RATE, "PCM_16", -12.0, "percussion"),
     TrackSpec(("24_RiserFX.wav",), 2, SAMPLE_RATE, "PCM_24", -10.0, "fx"),
@@ -115,8 +115,8 @@ def _parts_of_the_band(arrangement: Arrangement, seed: int) -> list[Callable[[],
         yield _SPECS["18_LeadVox.wav"], vox[None], None
         del vox
         singers = {
-            2: Singer(formant_scale=1.04, vibrato_hz=5.9, vibrato_semitones=0.25, breathiness=0.12),
-            -2: Singer(formant_scale=0.9, vibrato_hz=5.0, vibrato_semitones=0.25, breathiness=0.1),
+            2: Singer(formant_scale=1.04, vibrato_hz=5.9, vibrato_semitones=0.25, breathiness=0.12, compression=1.0),
+            -2: Singer(formant_scale=0.9, vibrato_hz=5.0, vibrato_semitones=0.25, breathiness=0.1, compression=1.0),
         }
         high, low = (
             sing(

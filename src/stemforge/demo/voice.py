@@ -62,12 +62,16 @@ class Singer:
         Vibrato depth (peak) once fully developed.
     breathiness : float
         Level of aspiration noise relative to the voiced source.
+    compression : float
+        Drive of the soft saturation standing in for the compressor it was tracked through
+        (higher is denser; 1 is gentle).
     """
 
     formant_scale: float = 1.0
     vibrato_hz: float = 5.4
     vibrato_semitones: float = 0.35
     breathiness: float = 0.05
+    compression: float = 2.0
 
 
 def _vowel_sos(vowel: str, scale: float, sample_rate: int) -> Float64:
@@ -172,8 +176,9 @@ def sing(notes: Sequence[Note], rng: np.random.Generator, *, singer: Singer, sam
         b = min(frames, round(end_s * sample_rate))
         if b - a > 1:
             voiced[a:b] += _sing_phrase(phrase, rng, singer, sample_rate, b - a, a)
+    voiced += highpass(voiced, 2500.0, sample_rate)  # the presence a vocal mic (and the singer's formant) adds
     voiced /= np.max(np.abs(voiced)) + 1e-9
-    voiced = soft_clip(voiced, 2.0)  # sung into a compressor, as vocals are tracked
+    voiced = soft_clip(voiced, singer.compression)  # sung into a compressor, as vocals are tracked
     return highpass(voiced + _consonants(notes, rng, sample_rate, frames), 90.0, sample_rate)
 
 
