@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from stemforge.analysis import true_peak_dbtp
+from stemforge.analysis.truepeak import TruePeakDetector
 from stemforge.audio import AUDIO_EXTENSIONS, AudioInfo, BlockReader, read_info
 from stemforge.errors import InputNotFoundError, StemforgeError, UsageError
 from stemforge.qa.checks import (
@@ -84,25 +84,32 @@ def _audio_files(folder: Path, exclude: Sequence[Path]) -> list[Path]:
 
 
 def _true_peak_dbtp(path: Path, scan: StemScan) -> float:
-    """True peak (BS.1770-4 Annex 2, via :mod:`stemforge.analysis`) of the loudest segments only.
+    """True peak (BS.1770-4 Annex 2, the analysis module's interpolator) of the loudest segments only.
 
     The true peak exceeds the sample peak by a few dB at most, so it is measured on the
-    :data:`TRUE_PEAK_SEGMENTS` segments with the highest sample peaks (with a margin for
-    the interpolator) instead of on the whole file.
+    :data:`TRUE_PEAK_SEGMENTS` segments with the highest sample peaks instead of on the
+    whole file. Each segment is preceded by a margin fed only to fill the interpolator's
+    history (its outputs are discarded), so no window edge is mistaken for a step.
     """
     peaks = scan.segment_peak
     if peaks.size == 0 or float(peaks.max()) <= 0:
         return float("-inf")
     order = sorted(int(i) for i in np.argsort(peaks)[::-1][:TRUE_PEAK_SEGMENTS])
-    best = dbfs(float(peaks.max()))
+    best = float(peaks.max())
     margin = 64
     with BlockReader(path) as reader:
+        fresh = TruePeakDetector(reader.sample_rate, reader.channels)
         for seg in order:
-            first = max(seg * SEGMENT_FRAMES - margin, 0)
+            first = seg * SEGMENT_FRAMES
+            detector = fresh.copy()
+            if first > 0:
+                reader.seek(max(first - margin, 0))
+                detector.process(np.nan_to_num(reader.read(first - max(first - margin, 0))))
+                detector.peaks[:] = 0.0
             reader.seek(first)
-            data = np.nan_to_num(reader.read(SEGMENT_FRAMES + 2 * margin))
-            best = max(best, true_peak_dbtp(data, reader.sample_rate))
-    return best
+            detector.process(np.nan_to_num(reader.read(SEGMENT_FRAMES + margin)))
+            best = max(best, float(detector.peaks.max()))
+    return dbfs(best)
 
 
 def _stream(
