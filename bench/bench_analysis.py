@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import resource
 import shutil
 import subprocess
 import sys
@@ -69,14 +70,23 @@ print(before, after, seconds, report.duration_s, report.integrated_lufs)
 """
 
 
-def best_of(function: Callable[[], object], runs: int) -> float:
+def best_of(function: Callable[[], object], runs: int) -> tuple[float, float]:
+    """Best wall-clock and best CPU seconds (this process and its children) over ``runs``."""
     function()  # warm-up: page cache, imports, FFT plans
-    times = []
+    walls, cpus = [], []
     for _ in range(runs):
+        cpu_before = _cpu_seconds()
         started = time.perf_counter()
         function()
-        times.append(time.perf_counter() - started)
-    return min(times)
+        walls.append(time.perf_counter() - started)
+        cpus.append(_cpu_seconds() - cpu_before)
+    return min(walls), min(cpus)
+
+
+def _cpu_seconds() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def music_file(seconds: float) -> Path:
@@ -167,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     import pyloudnorm
 
     meter = pyloudnorm.Meter(SAMPLE_RATE)
-    times: dict[str, float] = {}
+    times: dict[str, tuple[float, float]] = {}
     times["full"] = best_of(lambda: analyze(AudioBuffer(samples, SAMPLE_RATE)), runs)
     times["full_file"] = best_of(lambda: analyze_file(path), runs)
     times["pyebur128"] = best_of(lambda: pyebur128_full(interleaved, buffer.channels), runs)
@@ -176,8 +186,8 @@ def main(argv: list[str] | None = None) -> int:
     has_ffmpeg = shutil.which("ffmpeg") is not None
     if has_ffmpeg:
         times["ffmpeg"] = best_of(lambda: ffmpeg_ebur128(path), runs)
-    for name, value in times.items():
-        print(f"{name:12s} {value:7.3f} s", flush=True)
+    for name, (wall, cpu) in times.items():
+        print(f"{name:12s} {wall:7.3f} s wall {cpu:7.3f} s CPU", flush=True)
 
     ours = analyze(AudioBuffer(samples, SAMPLE_RATE))
     theirs = pyebur128_full(interleaved, buffer.channels)
@@ -192,23 +202,31 @@ def main(argv: list[str] | None = None) -> int:
     for name, (before, after, took, duration) in memory.items():
         print(f"RSS {name}: {before:.0f} MiB after imports, {after:.0f} MiB peak ({took:.1f} s for {duration / 60:.0f} min)", flush=True)
 
-    speed = buffer.duration_s / times["full"]
+    def row(task: str, key: str, note: str = "", *, ours: str | None = None) -> str:
+        """A table row for ``key``; with ``ours``, how many times faster stemforge's ``ours`` is."""
+        wall, cpu = times[key]
+        if ours is not None:
+            note += f"**{wall / times[ours][0]:.1f}×** wall, **{cpu / times[ours][1]:.1f}×** CPU"
+        return f"| {task} | {wall:.3f} s | {cpu:.3f} s | {note} |"
+
     lines = [
         SECTION,
         "",
         f"`bench/bench_analysis.py` on a {buffer.duration_s / 60:.0f}-minute stereo 48 kHz music-like file "
-        f"(seeded; best of {runs}); {machine()}.",
+        f"(seeded; best of {runs} after a warm-up); {machine()}. The machine is shared, so CPU time "
+        "(user + system, children included) is given beside wall time, and ratios on both.",
         "",
-        "| task | time | ratio |",
-        "| --- | ---: | ---: |",
-        f"| stemforge full report, in memory (M, S, I, LRA, true peak, levels, spectrum) | {times['full']:.3f} s | {speed:.0f}× real time |",
-        f"| stemforge full report from the file (`analyze_file`, decoding included) | {times['full_file']:.3f} s | |",
-        f"| pyebur128 I + LRA + true peak | {times['pyebur128']:.3f} s | stemforge full report is **{times['pyebur128'] / times['full']:.1f}× faster** |",
-        f"| stemforge integrated loudness alone | {times['integrated']:.3f} s | |",
-        f"| pyloudnorm integrated loudness | {times['pyloudnorm']:.3f} s | stemforge is **{times['pyloudnorm'] / times['integrated']:.1f}× faster** (needed ≥ 3×) |",
+        "| task | wall | CPU | stemforge is faster by |",
+        "| --- | ---: | ---: | ---: |",
+        row("stemforge full report, in memory (M, S, I, LRA, true peak, levels, spectrum)", "full",
+            f"{buffer.duration_s / times['full'][0]:.0f}× real time"),
+        row("stemforge full report from the file (`analyze_file`, decoding included)", "full_file"),
+        row("pyebur128 I + LRA + true peak (must be slower than the full report)", "pyebur128", "full report: ", ours="full"),
+        row("stemforge integrated loudness alone", "integrated"),
+        row("pyloudnorm integrated loudness (must be ≥ 3× slower)", "pyloudnorm", "integrated: ", ours="integrated"),
     ]
     if has_ffmpeg:
-        lines.append(f"| ffmpeg `ebur128=peak=true` (process, decoding included) | {times['ffmpeg']:.3f} s | stemforge from the file is {times['ffmpeg'] / times['full_file']:.1f}× faster |")
+        lines.append(row("ffmpeg `ebur128=peak=true` (process, decoding included)", "ffmpeg", "`analyze_file`: ", ours="full_file"))
     lines += [
         "",
         f"Readings on this file: stemforge I {ours.integrated_lufs:.2f} LUFS, LRA {ours.loudness_range_lu:.1f} LU, "
