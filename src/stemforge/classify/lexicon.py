@@ -38,6 +38,8 @@ drums 2: drumkit drummer linndrum breakbeat bateria batterie batteria cymbales
 drums 2: addictive superior ezdrummer ssd bfd battery ultrabeat stylus stacker grancassa charley
 drums 2: bumbo caixa chimbal trummor trommer
 drums 1.5: fpc beatbox drums drum kit break brushes brush sticks stick rack floor timbal caisse
+drums 1.5: glyn johns knee ortf spacedpair
+drums 2: recorderman underhead underheads
 drums 1.5: trigger tamburo impulse
 drums 1.5: 909 707 606 tr808 tr909 trash crush
 drums 1: room rooms rm raum amb loop beat fills fill groove amen
@@ -58,9 +60,11 @@ bass 2: bass bs basse bajo basso bassline subbass reese fretless kontrabass cont
 bass 2: contrebasse contrabajo contrabbasso bassgitarre trilian synthbass bss lowend
 bass 2: contrabbassi baixo elbas
 bass 1.5: sub 808 upright wobble base ampeg svt 303
+bass 2: taurus
 guitars 2: gtr gtrs guitar guitars guit gitarre gitarren guitarra guitarras guitare guitares
 guitars 2: chitarra chitarre eg ag egtr agtr acgtr egit git nylon dobro banjo mandolin mando
 guitars 2: mandolina mandoline mandolino ukulele uke sitar bouzouki ebow resonator charango
+guitars 2: nashville
 guitars 2: ngoni theorbo
 guitars 2: cuatro balalaika lute oud saz pipa shamisen requinto gt gtar powerchords axefx kemper
 guitars 2: marshall violao cavaquinho gitaar elgtr
@@ -77,6 +81,7 @@ keys 2: orgel orgue organo hammond b3 leslie clav clavinet harpsichord cembalo c
 keys 2: clavicembalo celesta celeste accordion akkordeon acordeon accordeon
 keys 2: fisarmonica melodica harmonium ep epiano cp70 cp80 keyscape teclado teclados
 keys 2: tastiera tastiere clavier claviers keyboard keyboards farfisa kbd kbds kb continental
+keys 2: suitcase honkytonk
 keys 2: bandoneon concertina clavichord fortepiano
 keys 2: orgao sanfona toetsen
 keys 1.5: keys key grand chords chord rotary nord kronos motif triton
@@ -112,20 +117,22 @@ lead_vocals 2: singer rap rapper mc spoken narration narrator speech acapella ac
 lead_vocals 2: cantante vocalist sprecher sprache zang sang
 lead_vocals 1.5: vox vocal vocals voc vx voice vocs voces hook vo dialogue dialog
 lead_vocals 1.5: host scream screams talk
+lead_vocals 1.5: artist feature feat
 lead_vocals 1: verse
 backing_vocals 2: bgv bgvs bv bvs bvox bgvox backing backings backup backups harmony harmonies
 backing_vocals 2: harm harms hrm backgesang backgroundgesang choir choirs chor chore coro coros
 backing_vocals 2: cori choeur choeurs ooh oohs oooh aah aahs ahh ahhs adlib adlibs chant chants
-backing_vocals 2: shouts shout gang voices voci zweitstimme bkgd bckgrnd bck hum hums humming
+backing_vocals 2: shouts shout voices voci zweitstimme bkgd bckgrnd bck hum hums humming
 backing_vocals 2: achtergrondzang korer koor
 backing_vocals 1.5: background bg bgs bkg bk back
-backing_vocals 1.5: yell yells
+backing_vocals 1.5: yell yells gang
 backing_vocals 1: dbl dbls double doubles dt stack stacks layer layers
 fx 2: fx sfx efx effects effect effekte efectos effets effetti riser risers uplifter downlifter
 fx 2: sweep sweeps whoosh swoosh woosh impact impacts boom booms noise vinyl crackle reverse
 fx 2: transition transitions atmosphere atmos atmo ambience ambiance texture textures
 fx 2: soundscape foley rain birds glitch stutter verb reverb delay dly throw throws airhorn
 fx 2: siren laser zap scratches turntable turntables downshifter tapestop subdrop ocean thunder
+fx 2: downer
 fx 2: backwards backward orchhit
 fx 2: traffic waves storm nature forest fieldrecording echo roomtone cymbalswell buildup efeitos
 fx 1.5: hit hits crowd return returns radio tape wind feedback build
@@ -334,6 +341,11 @@ PAIRS: dict[tuple[str, str], str] = {
     ("hand", "drum"): "framedrum",
     ("hand", "drums"): "framedrum",
     ("room", "tone"): "roomtone",
+    ("efx", "cymbal"): "cymbal",
+    ("fx", "cymbal"): "cymbal",
+    ("spaced", "pair"): "spacedpair",
+    ("e", "bow"): "ebow",
+    ("honky", "tonk"): "honkytonk",
     ("lo", "fi"): "lofi",
     ("hi", "fi"): "lofi",
     ("orchestral", "hits"): "orchhit",
