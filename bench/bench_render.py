@@ -356,6 +356,76 @@ def _mix_difference_db(key: str, session: Session) -> float | None:
     return 20 * math.log10(peak) if peak > 0 else -math.inf
 
 
+# --- where stemforge's CPU time goes -----------------------------------------------------
+
+BREAKDOWN_PARTS = (
+    "SHA-256 of the inputs (own thread)",
+    "encode + write outputs (libsndfile, incl. planar → interleaved copy)",
+    "peak scan of outputs",
+    "decode inputs (libsndfile)",
+    "engine: gain/pan/sum, buffers, threads, Python",
+)
+
+
+def cpu_breakdown(session: Session, *, repeats: int = 2) -> dict[str, float]:
+    """CPU seconds of each part of ``render_session``, found by switching parts off in turn.
+
+    Monkeypatches stemforge's hashing, output writing and input reading (the source is
+    left alone) and takes differences of the render's CPU time; each configuration is the
+    best of ``repeats``. Returns an empty dict when those internals have moved.
+    """
+    import stemforge.audio.io as audio_io
+    import stemforge.render.output as render_output
+
+    try:
+        saved = (render_output.sha256_file, audio_io.AtomicWriter.write, audio_io.BlockReader.read)
+    except AttributeError:
+        return {}
+    silence = np.zeros((2, 1 << 20), np.float32)
+    silence.setflags(write=False)
+
+    def no_hash(path: object, **_: object) -> str:
+        return "0" * 64
+
+    def peak_only(self: audio_io.AtomicWriter, samples: np.ndarray) -> None:
+        self.peak = max(self.peak, float(np.max(np.abs(samples))))
+        self.frames += samples.shape[1]
+
+    def drop(self: audio_io.AtomicWriter, samples: np.ndarray) -> None:
+        self.frames += samples.shape[1]
+
+    def read_silence(self: audio_io.BlockReader, frames: int) -> np.ndarray:
+        n = max(0, min(frames, self.info.frames - self.position))
+        self.position += n
+        return silence[: self.info.channels, :n]
+
+    configs = [
+        (saved[0], saved[1], saved[2]),
+        (no_hash, saved[1], saved[2]),
+        (no_hash, peak_only, saved[2]),
+        (no_hash, drop, saved[2]),
+        (no_hash, drop, read_silence),
+    ]
+    cpu_s = []
+    try:
+        for hash_fn, write_fn, read_fn in configs:
+            render_output.sha256_file, audio_io.AtomicWriter.write, audio_io.BlockReader.read = hash_fn, write_fn, read_fn  # type: ignore[assignment, method-assign]
+            cpu_s.append(min(time_once("b", session).cpu_s for _ in range(repeats)))
+    finally:
+        render_output.sha256_file, audio_io.AtomicWriter.write, audio_io.BlockReader.read = saved  # type: ignore[method-assign]
+    parts = [cpu_s[i] - cpu_s[i + 1] for i in range(len(cpu_s) - 1)] + [cpu_s[-1]]
+    return dict(zip(BREAKDOWN_PARTS, parts, strict=True)) | {"total": cpu_s[0]}
+
+
+def _revision() -> str:
+    """HEAD's short hash, marked ``+dirty`` when the render engine has uncommitted changes."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=BENCH.parent, capture_output=True, text=True).stdout.strip()
+
+    dirty = git("status", "--porcelain", "src/stemforge/render", "src/stemforge/audio")
+    return (git("rev-parse", "--short", "HEAD") or "unknown") + ("+dirty" if dirty else "")
+
+
 # --- peak memory in a fresh process -----------------------------------------------------
 
 
@@ -450,6 +520,8 @@ def main(argv: list[str] | None = None) -> int:
     best = {k: min(r.wall_s for r in runs[k]) for k in keys}
     best_cpu = {k: min(r.cpu_s for r in runs[k]) for k in keys}
     differences = {k: _mix_difference_db(k, session) for k in keys if "b" in keys}
+    revision = _revision()
+    breakdown = {} if args.quick or "b" not in keys else cpu_breakdown(session)
 
     rss: dict[str, dict[str, float]] = {}
     naive_skipped = ""
@@ -485,7 +557,7 @@ def main(argv: list[str] | None = None) -> int:
     lines = [
         SECTION,
         "",
-        f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} by `bench/bench_render.py` on {_machine()}.",
+        f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} by `bench/bench_render.py` at {revision} on {_machine()}.",
         f"Load average (1 min) {load_before[0]:.2f} before, {load_after[0]:.2f} after.",
         "",
         f"Session: {len(session.tracks)} tracks ({channels} channels), {duration_s:g} s at {SAMPLE_RATE} Hz, 24-bit WAV in; "
@@ -517,6 +589,11 @@ def main(argv: list[str] | None = None) -> int:
             lines.append(f"- naive whole-file render: {rss['naive']['maxrss_mb']:.0f} MB ({rss['naive']['seconds']:.1f} s)")
         else:
             lines.append(f"- naive whole-file render: {naive_skipped}")
+    if breakdown:
+        lines += ["", f"Where (b)'s {breakdown['total']:.2f} CPU seconds go (parts switched off in turn by monkeypatching; best of 2 each):", ""]
+        lines += [f"- {part}: {cpu:.2f} s ({cpu / breakdown['total']:.0%})" for part, cpu in breakdown.items() if part != "total"]
+        if "a" in best_cpu:
+            lines.append(f"- for scale, the floor (a): {best_cpu['a']:.2f} CPU s (decode + encode only)")
     text = "\n".join(lines) + "\n"
     print("\n" + text)
     if not args.quick and {"a", "b", "c", "d"} <= best.keys():
