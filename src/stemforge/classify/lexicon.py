@@ -208,6 +208,8 @@ SYNTH_MODIFIERS = word_set("synth synths syn moog minimoog juno prophet ob6 jupi
 #: Words that carry no role: positions, mic models, takes, channel and DAW words.
 FILLERS = word_set(
     """
+    open closed mute muted body neck dirty hard soft loud quiet short long fast slow big small wide
+    narrow center centre rear ghost parallel smash crushed compressed gated gate
     lofi in out inside outside top bot btm bottom up down under over front reso resonant beater hi
     lo low high mid l r m s c lt rt left right mono stereo st ms side sides close far near di
     dir direct line mic mics cab dry wet proc processed raw edit edited edits comp comped comps

@@ -38,7 +38,7 @@ from stemforge.classify.lexicon import (
     Word,
 )
 from stemforge.classify.roles import Classification
-from stemforge.classify.tokens import Token, clear_caches, tokenize
+from stemforge.classify.tokens import Token, clear_caches, fold, tokenize
 
 _VOCAL_ROLES = ("lead_vocals", "backing_vocals")
 _SYNTH_TAKES = frozenset({"strings", "horns", "backing_vocals", "lead_vocals", "percussion", "keys", "guitars"})
@@ -54,8 +54,19 @@ _ANYWHERE_MODIFIERS = frozenset({"whisper", "whispers", "falsetto"})
 _BASS_WORDS = frozenset({"sub", "bass", "808", "bs", "subbass", "bss"})
 
 
+def _said(token: Token) -> str:
+    """How a reason quotes a word: as written, and what it was read as when that differs."""
+    text = token.text.lower()
+    squeezed = "".join(ch for ch in fold(token.text) if ch.isalnum())
+    if token.word == squeezed or " " in text or not token.word.isalpha():
+        return f'"{text}"'
+    if token.word in squeezed:
+        return f'"{token.word}" (in "{text}")'
+    return f'"{text}" (read as "{token.word}")'
+
+
 def _quote(tokens: list[Token]) -> str:
-    return " + ".join(f'"{t.text.lower()}"' for t in tokens)
+    return " + ".join(_said(t) for t in tokens)
 
 
 _PERSON_TOM_YIELDS_TO = frozenset({"lead_vocals", "backing_vocals", "guitars", "keys", "horns", "strings"})

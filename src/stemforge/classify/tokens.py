@@ -276,4 +276,9 @@ def clear_caches() -> None:
         cached.cache_clear()
 
 
-__all__ = ["Token", "clear_caches", "tokenize"]
+def fold(text: str) -> str:
+    """Lower case without accents, as words are looked up (``Batería`` → ``bateria``)."""
+    return _fold(text)
+
+
+__all__ = ["Token", "clear_caches", "fold", "tokenize"]
