@@ -5,10 +5,11 @@ RMS, crest factor, DC offset, correlation, clipped runs and the long-term 1/3-oc
 spectrum, from a streaming meter (:class:`LoudnessMeter`) whose results do not depend on the
 block size, and whole-buffer / whole-file helpers built on it.
 
-Modules: ``kweighting`` (filter and channel weights), ``gating`` (gated loudness from
-100 ms energies), ``truepeak`` (Annex 2 interpolator), ``levels`` (sample statistics),
-``spectrum`` (1/3-octave bands), ``meter`` (the meter), ``result`` (the report),
-``api`` (whole-buffer and whole-file functions).
+Modules: ``kweighting`` (filter and channel weights), ``blockfilter`` (the filter run as
+block matrix products), ``gating`` (gated loudness from 100 ms energies), ``truepeak``
+(Annex 2 interpolator), ``levels`` (sample statistics), ``spectrum`` (1/3-octave bands),
+``meter`` (the meter), ``result`` (the report), ``api`` (whole-buffer and whole-file
+functions). The user's guide to the numbers is ``docs/loudness.md``.
 """
 
 from stemforge.analysis.api import (
