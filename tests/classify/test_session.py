@@ -133,3 +133,14 @@ def test_longest_active_take_is_the_lead(tmp_path: Path) -> None:
     sf.write(str(b), chorus, rate)
     results = classify_session([Track("Vox", (b,)), Track("Vox", (a,))])
     assert [r.role for r in results] == ["backing_vocals", "lead_vocals"]
+
+
+def test_among_unnamed_vocals_the_longest_active_leads(tmp_path: Path) -> None:
+    rate = 22050
+    whole = np.concatenate([sung_vowel(rate, seconds=6.0, seed=s) for s in range(5)]) * 0.4
+    chorus = with_silence(sung_vowel(rate, seconds=6.0, seed=9), rate, before_s=12.0, after_s=12.0)
+    a, b = tmp_path / "Audio 3.wav", tmp_path / "Audio 7.wav"
+    sf.write(str(a), chorus, rate)
+    sf.write(str(b), whole, rate)
+    results = classify_session([Track("Audio 3", (a,)), Track("Audio 7", (b,))])
+    assert [r.role for r in results] == ["backing_vocals", "lead_vocals"]

@@ -177,14 +177,16 @@ def _one_lead_per_vocal(names: Sequence[str], results: list[Classification], hea
             continue
         base = " ".join(w for w in words if w not in _POSITION_WORDS and not w.isdigit() and w not in LEAD_MARKERS)
         groups.setdefault(base, []).append(i)
-    for members in groups.values():
+    for base, members in groups.items():
         if len(members) < 2:
             continue
+        # "Vox 1" before "Vox 2"; but "Audio 3" and "Audio 7" are numbered by the DAW
+        numbered = any(w not in DAW_DEFAULT_WORDS for w in base.split())
 
-        def priority(i: int) -> tuple[int, int, float, float, int]:
+        def priority(i: int, numbered: bool = numbered) -> tuple[int, int, float, float, int]:
             words = set(_words(names[i]))
             marked = 1 if words & (LEAD_MARKERS | {"lv", "leadvox", "leadvocal"}) else 0
-            number = _number(_words(names[i]))
+            number = _number(_words(names[i])) if numbered else 0
             listened = heard[i]
             active = round(listened.active_share, 1) if listened is not None else 0.0
             level = listened.features.rms_dbfs if listened is not None else -math.inf
