@@ -129,3 +129,16 @@ def test_nan_samples_exit_2_naming_the_frame(cli, tmp_path, wav) -> None:  # typ
     samples[0, 50_000] = np.nan
     path = wav(tmp_path / "nan.wav", samples, subtype="FLOAT")
     assert_user_error(cli("analyze", path), r"nan\.wav: sample nan at frame 50000 \(channel 1\)")
+
+
+def test_a_folder_stands_for_its_audio_files(cli, unchanged, files, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "notes.txt").write_text("mix notes\n")
+    check = unchanged(tmp_path)
+    result = cli("analyze", tmp_path, "--json")
+    assert result.code == 0, result.err
+    names = [Path(item["path"]).name for item in json.loads(result.out)]
+    assert names == sorted(p.name for p in files.values())
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert_user_error(cli("analyze", empty), r"empty: folder holds no audio files")
+    check()

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from stemforge.analysis import LoudnessReport, analyze_file
-from stemforge.audio import read_info
+from stemforge.audio import AUDIO_EXTENSIONS, read_info
 from stemforge.cli._common import out, print_json, progress
 from stemforge.cli.main import app
 from stemforge.errors import OutputError, UsageError
@@ -32,6 +32,20 @@ def _check_report_path(report_path: Path, inputs: list[Path]) -> None:
         raise OutputError(f"{report_path}: --report would overwrite an input file")
     if report_path.is_dir():
         raise OutputError(f"{report_path}: --report names a folder; give a file such as report.html")
+
+
+def _expand(paths: list[Path]) -> list[Path]:
+    """Files as given; a folder stands for the audio files directly inside it, by name."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            inside = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in AUDIO_EXTENSIONS and not p.name.startswith("."))
+            if not inside:
+                raise UsageError(f"{path}: folder holds no audio files", tip=f"stemforge reads {', '.join(sorted(AUDIO_EXTENSIONS))}")
+            files.extend(inside)
+        else:
+            files.append(path)
+    return files
 
 
 def _json(report: LoudnessReport, target_lufs: float | None) -> dict[str, object]:
@@ -62,13 +76,14 @@ def _print_tables(reports: list[LoudnessReport], target_lufs: float | None) -> N
 
 @app.command()
 def analyze(
-    files: Annotated[list[Path], typer.Argument(metavar="FILE...", help="Audio files to measure (never modified).")],
+    files: Annotated[list[Path], typer.Argument(metavar="FILE", help="Audio files, or folders of them, to measure (never modified).")],
     json_output: Annotated[bool, typer.Option("--json", help="Print a JSON list, one object per file.")] = False,
     report_path: Annotated[Path | None, typer.Option("--report", metavar="REPORT.html", help="Also write a self-contained HTML report with plots.")] = None,
     target_lufs: Annotated[float | None, typer.Option("--target", metavar="LUFS", help="Loudness target: shows the gain to reach it and draws it on the plots.")] = None,
 ) -> None:
     """Measure loudness (BS.1770-4 / EBU R 128), true peak, loudness range and levels of audio files."""
     _check_target(target_lufs)
+    files = _expand(files)
     infos = [read_info(path) for path in files]  # every input is checked before any work
     if report_path is not None:
         _check_report_path(report_path, files)
