@@ -155,3 +155,17 @@ def test_report_is_frozen() -> None:
         report.integrated_lufs = 0.0  # type: ignore[misc]
     with pytest.raises(ValueError):
         report.momentary_lufs[0] = 0.0
+
+
+def test_a_sample_rate_without_a_filter_block_length_falls_back_to_sosfilt() -> None:
+    rate = 8011  # prime: no block length divides its one-second internal block
+    t = np.arange(3 * rate) / rate
+    samples = np.sin(2 * np.pi * 997.0 * t)[None].astype(np.float32)
+    meter = LoudnessMeter(rate, 1)
+    assert meter._filter is None
+    for start in range(0, samples.shape[1], 5000):
+        meter.process(samples[:, start : start + 5000])
+    streamed = meter.result()
+    whole = analyze(AudioBuffer(samples, rate))
+    assert streamed.integrated_lufs == whole.integrated_lufs
+    assert whole.integrated_lufs == pytest.approx(-3.01, abs=0.1)
