@@ -48,11 +48,12 @@ DEFAULT_BLOCK_FRAMES = 1 << 16
 #: Level below which a tail counts as over, dBFS.
 TAIL_THRESHOLD_DBFS = -96.0
 _TAIL_THRESHOLD = 10.0 ** (TAIL_THRESHOLD_DBFS / 20.0)
-#: Frames processed per internal step. Every chain gives the same output for any block
-#: size, so the engine always works in steps of this size (big enough to keep the pool
-#: busy, small enough to stay in cache and bound memory) and cuts the outputs into the
-#: caller's ``block_frames``.
-STEP_FRAMES = 1 << 15
+#: Bounds of the frames processed per internal step. Every part of the graph gives the
+#: same output for any block size, so the engine works in steps of ``block_frames`` held
+#: within these bounds (big enough to keep the pool busy, small enough to bound memory)
+#: and cuts the outputs into the caller's ``block_frames``.
+MIN_STEP_FRAMES = 1 << 12
+MAX_STEP_FRAMES = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -409,7 +410,7 @@ def render_blocks(
             block_frames=block_frames,
         )
         pool = stack.enter_context(ThreadPoolExecutor(max_workers=workers, thread_name_prefix="stemforge-render")) if workers > 1 else None
-        step = STEP_FRAMES
+        step = min(max(block_frames, MIN_STEP_FRAMES), MAX_STEP_FRAMES)
         last_frame = plan.max_frames + routing.latency_frames  # never needed past this
         position = 0
 
