@@ -22,6 +22,7 @@ from stemforge.demo import (
     SAMPLE_RATE,
     TRACKS,
     arrange,
+    tracks,
     write_demo_tracks,
 )
 from stemforge.demo.parts import SCALE, bass_notes, harmony_notes, vocal_notes
@@ -216,7 +217,11 @@ def test_lead_vocal_sings_in_the_vocal_range(short_song: list[Path]) -> None:
     assert 180.0 <= float(np.median(f0s)) <= 600.0
 
 
-def test_same_seed_rewrites_the_same_bytes_in_place(short_song: list[Path]) -> None:
+@pytest.mark.parametrize("workers", [1, 2])
+def test_same_seed_rewrites_the_same_bytes_in_place(
+    short_song: list[Path], workers: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tracks, "_idle_workers", lambda: workers)
     folder = short_song[0].parent
     before = {p.name: p.read_bytes() for p in short_song}
     again = write_demo_tracks(folder, bars=SHORT_BARS)
