@@ -117,3 +117,22 @@ def test_missing_ffmpeg_says_how_to_install(monkeypatch: pytest.MonkeyPatch, ren
         export_ni_stems(render_dir, out=tmp_path / "x.stem.mp4")
     assert "apt-get install ffmpeg" in (info.value.tip or "")
     assert not (tmp_path / "x.stem.mp4").exists()
+
+
+@needs_ffmpeg
+def test_alac_is_lossless(render_dir: Path, tmp_path: Path) -> None:
+    result = export_ni_stems(render_dir, out=tmp_path / "x.stem.mp4", codec="alac")
+    streams = probe(result.path)
+    assert [s["codec_name"] for s in streams] == ["alac"] * 5
+    source = sf.read(render_dir / "stems" / "Test Song - bass.wav", dtype="float32", always_2d=True)[0].T
+    decoded = decode(result.path, 2)
+    assert decoded.shape == source.shape
+    assert float(np.max(np.abs(decoded - source))) < 1e-6
+    assert read_stem_metadata(result.path) == stem_metadata()
+
+
+def test_unknown_codec_is_a_usage_error(render_dir: Path, tmp_path: Path) -> None:
+    if shutil.which("ffmpeg") is None:
+        pytest.skip("ffmpeg not installed")
+    with pytest.raises(UsageError, match="--codec 'mp3' must be one of aac, alac"):
+        export_ni_stems(render_dir, out=tmp_path / "x.stem.mp4", codec="mp3")

@@ -22,6 +22,7 @@ def ni_stems(
     mapping: Annotated[list[str] | None, typer.Option("--map", metavar="ROLE=SLOT",
                                                       help="Send a stem (by role or name) to drums, bass, other or vocals; repeatable.")] = None,
     bitrate: Annotated[int, typer.Option("--bitrate", help="AAC bit rate per stream, kbit/s.")] = 320,
+    codec: Annotated[str, typer.Option("--codec", help="aac (default) or alac (lossless, larger).")] = "aac",
     fmt: Annotated[str, typer.Option("--format", help="Audio format when SOURCE is a session (rendered first).")] = "wav24",
     json_output: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
@@ -30,7 +31,8 @@ def ni_stems(
 
     overrides = parse_mapping(mapping or [])
     with progress("exporting NI Stems", total=None) as advance:
-        result = export_ni_stems(source, out=output, mapping=overrides, bitrate_kbps=bitrate, fmt=fmt, on_progress=advance)
+        result = export_ni_stems(source, out=output, mapping=overrides, bitrate_kbps=bitrate, codec=codec, fmt=fmt,
+                                 on_progress=advance)
     if json_output:
         print_json({"path": str(result.path), "bytes": result.bytes,
                     "slots": {k: list(v) for k, v in result.assignment.items()}, "metadata": result.metadata})

@@ -49,6 +49,7 @@ DEFAULT_ROLE_MAP: Mapping[str, str] = {
 }
 STEM_BOX = b"stem"
 BLOCK_FRAMES = 1 << 16
+CODECS = ("aac", "alac")
 AAC_RATES = (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000, 64000, 88200, 96000)
 
 
@@ -152,13 +153,14 @@ def _sum_slot(paths: Sequence[Path], out: Path, *, frames: int, sample_rate: int
             done += n
 
 
-def _encode(ffmpeg: str, inputs: Sequence[Path], out: Path, *, bitrate_kbps: int, tags: Mapping[str, str]) -> None:
+def _encode(ffmpeg: str, inputs: Sequence[Path], out: Path, *, codec: str, bitrate_kbps: int, tags: Mapping[str, str]) -> None:
     cmd = [ffmpeg, "-nostdin", "-hide_banner", "-loglevel", "error", "-y"]
     for path in inputs:
         cmd += ["-i", str(path)]
     for i in range(len(inputs)):
         cmd += ["-map", f"{i}:a:0"]
-    cmd += ["-c:a", "aac", "-b:a", f"{bitrate_kbps}k", "-ac", "2"]
+    cmd += ["-c:a", "aac", "-b:a", f"{bitrate_kbps}k"] if codec == "aac" else ["-c:a", "alac"]
+    cmd += ["-ac", "2"]
     for i, title in enumerate(["Master", *(SLOT_NAMES[s] for s in SLOTS)]):
         cmd += [f"-metadata:s:a:{i}", f"title={title}", f"-disposition:a:{i}", "default" if i == 0 else "0"]
     for key, value in tags.items():
@@ -176,6 +178,7 @@ def export_ni_stems(
     out: str | os.PathLike[str],
     mapping: Mapping[str, str] | None = None,
     bitrate_kbps: int = 320,
+    codec: str = "aac",
     fmt: str = "wav24",
     on_progress: Callable[[int], None] | None = None,
 ) -> NiStemsResult:
@@ -191,6 +194,9 @@ def export_ni_stems(
         Stem name or role → slot (``drums``, ``bass``, ``other``, ``vocals``).
     bitrate_kbps : int
         AAC bit rate per stream.
+    codec : str
+        ``aac`` (default, what DJ software and players expect) or ``alac`` (Apple Lossless,
+        24-bit, about five times larger).
 
     Raises
     ------
@@ -207,6 +213,8 @@ def export_ni_stems(
     out = Path(out)
     if not out.name.lower().endswith((".mp4", ".m4a")):
         raise UsageError(f"{out}: an NI Stems file must end in .stem.mp4")
+    if codec not in CODECS:
+        raise UsageError(f"--codec {codec!r} must be one of {', '.join(CODECS)}")
     if not 32 <= bitrate_kbps <= 512:
         raise UsageError(f"--bitrate {bitrate_kbps} must be between 32 and 512 kbit/s")
     with render_folder(Path(source), fmt=fmt, on_progress=on_progress) as folder:
@@ -215,7 +223,7 @@ def export_ni_stems(
         render = read_render_json(folder)
         mix = folder / str(render["mix"]["file"])
         info = read_info(mix)
-        if info.sample_rate not in AAC_RATES:
+        if codec == "aac" and info.sample_rate not in AAC_RATES:
             raise UsageError(f"{mix}: {info.sample_rate} Hz cannot be stored as AAC")
         stems = [s for s in render["stems"] if isinstance(s, dict) and s.get("file")]
         unknown = set(mapping or {}) - {str(s["name"]) for s in stems} - {str(s.get("role")) for s in stems}
@@ -233,7 +241,7 @@ def export_ni_stems(
                           sample_rate=info.sample_rate, channels=max(info.channels, 2))
                 slot_files.append(path)
             encoded = Path(temp) / "encoded.mp4"
-            _encode(ffmpeg, [mix, *slot_files], encoded, bitrate_kbps=bitrate_kbps, tags=tags)
+            _encode(ffmpeg, [mix, *slot_files], encoded, codec=codec, bitrate_kbps=bitrate_kbps, tags=tags)
             payload = json.dumps(metadata, separators=(",", ":")).encode("utf-8")
             data = insert_udta_box(encoded.read_bytes(), make_box(STEM_BOX, payload))
             with atomic_path(out) as target:
