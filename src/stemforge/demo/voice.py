@@ -9,7 +9,8 @@ averages; the fourth formant assumed). Rather than re-tuning resonators sample b
 each vowel's filter runs over the spans where that vowel sounds and the outputs are
 cross-faded with smoothed weights, which is a close, fully vectorized stand-in for gliding
 formants. Consonants are short shaped noise bursts before their vowel; breaths precede
-phrases.
+phrases. A presence lift above 2.5 kHz and a soft saturation stand in for the condenser
+mic and the compressor a vocal is tracked through.
 """
 
 from __future__ import annotations
