@@ -144,3 +144,9 @@ def test_among_unnamed_vocals_the_longest_active_leads(tmp_path: Path) -> None:
     sf.write(str(b), whole, rate)
     results = classify_session([Track("Audio 3", (a,)), Track("Audio 7", (b,))])
     assert [r.role for r in results] == ["backing_vocals", "lead_vocals"]
+
+
+def test_players_vocal_mics() -> None:
+    assert _roles(["Lead Vox", "Gtr Vox", "Keys Vox"]) == ["lead_vocals", "backing_vocals", "backing_vocals"]
+    results = classify_session([Track("Piano"), Track("Piano Vox")], audio=False)
+    assert results[1].role == "lead_vocals" and "only singer" in results[1].reason

@@ -69,6 +69,9 @@ def _quote(tokens: list[Token]) -> str:
     return " + ".join(_said(t) for t in tokens)
 
 
+_PLAYERS = frozenset({"drums", "percussion", "bass", "guitars", "keys", "horns", "strings"})
+_PLAIN_VOCAL_WORDS = frozenset({"vox", "vocal", "vocals", "voc", "vx", "voice"})
+_PLAYER_GROUP_WORDS = frozenset({"keys", "key", "drum", "drums", "kit", "perc"})
 _PERSON_TOM_YIELDS_TO = frozenset({"lead_vocals", "backing_vocals", "guitars", "keys", "horns", "strings"})
 
 
@@ -146,6 +149,14 @@ def _decide(tokens: tuple[Token, ...]) -> Classification:
         choir = next(t for t in tokens if t.word in _CHOIR_WORDS)
         role, confidence = "backing_vocals", 0.85
         reason = f"name says {_quote([choir, best_token])}: a choir part"
+    last = hits[-1]
+    players = [
+        h for h in hits[:-1] if h[0].role in _PLAYERS and (h[0].rank >= 2.0 or h[2].word in _PLAYER_GROUP_WORDS)
+    ]
+    if players and last[2].word in _PLAIN_VOCAL_WORDS and role in (*_PLAYERS, "lead_vocals"):
+        # "Gtr Vox", "Keys Vox", "Drum Vox": the player's vocal mic, on a live recording
+        role, confidence = "backing_vocals", 0.6
+        reason = f"name says {_quote([players[-1][2], last[2]])}: the player's vocal mic"
     fx_mod = [t for t in tokens if t.word in FX_MODIFIERS and t is not best_token]
     synth_mod = [t for t in tokens if t.word in SYNTH_MODIFIERS and t is not best_token]
     if fx_mod and role not in ("fx", "exclude"):

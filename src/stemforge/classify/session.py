@@ -17,6 +17,7 @@ Across tracks:
 - several takes of one vocal (``Vox 1``, ``Vox 2``, ``Vox 3``) keep one lead (the one named
   lead or main, else the unnumbered or first, else the longest active, else the loudest) and make the others
   backing vocals; named sections (``Verse``, ``Hook``) all stay lead;
+- a session whose only vocals are players' mics (``Gtr Vox``) has its lead among them;
 - a lone ``Sub`` next to kick mics and a bass track is the sub-kick mic.
 """
 
@@ -52,6 +53,7 @@ _SECTION_WORDS = word_set(
 )
 _KICK_WORDS = word_set("kick kik kck bd bassdrum")
 _VOCAL_ROLES = frozenset({"lead_vocals", "backing_vocals"})
+_PLAYER_MIC = ": the player's vocal mic"
 #: How much surer than the name the audio must be to overrule it.
 _OVERRULE_MARGIN = 0.15
 _COMPATIBLE = {
@@ -200,6 +202,23 @@ def _one_lead_per_vocal(names: Sequence[str], results: list[Classification], hea
                 )
 
 
+def _a_lead_when_none(names: Sequence[str], results: list[Classification], heard: Sequence[Hearing | None]) -> None:
+    """A session whose only vocals are players' mics (``Gtr Vox``, ``Piano Vox``): the
+    singer-songwriter's, so the longest active (else the first) is the lead."""
+    if any(r.role == "lead_vocals" for r in results):
+        return
+    mics = [i for i, r in enumerate(results) if r.role == "backing_vocals" and r.reason.endswith(_PLAYER_MIC)]
+    if not mics:
+        return
+
+    def activity(i: int) -> tuple[float, int]:
+        listened = heard[i]
+        return (listened.active_share if listened is not None else 0.0, -i)
+
+    main = max(mics, key=activity)
+    results[main] = Classification("lead_vocals", 0.55, f"{results[main].reason.removesuffix(_PLAYER_MIC)}: the only singer's mic")
+
+
 def _sub_kick(names: Sequence[str], results: list[Classification]) -> None:
     words = [set(_words(n)) for n in names]
     has_kick = any(w & _KICK_WORDS for w in words)
@@ -284,6 +303,7 @@ def classify_session(
     results = [combine(n, h.classification if h is not None else None) for n, h in zip(by_name, heard, strict=True)]
     _keep_sources_together(names, results)
     _one_lead_per_vocal(names, results, heard)
+    _a_lead_when_none(names, results, heard)
     _sub_kick(names, results)
     return results
 
