@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pytest
 import soundfile as sf
 from _signals import bass_line, drum_loop, sung_vowel, with_silence
 
@@ -15,6 +16,7 @@ from stemforge.classify import (
     classify_tracks,
     combine,
 )
+from stemforge.errors import UsageError
 
 
 @dataclass(frozen=True)
@@ -150,3 +152,8 @@ def test_players_vocal_mics() -> None:
     assert _roles(["Lead Vox", "Gtr Vox", "Keys Vox"]) == ["lead_vocals", "backing_vocals", "backing_vocals"]
     results = classify_session([Track("Piano"), Track("Piano Vox")], audio=False)
     assert results[1].role == "lead_vocals" and "only singer" in results[1].reason
+
+
+def test_seconds_must_be_positive() -> None:
+    with pytest.raises(UsageError, match="seconds=0 must be positive"):
+        classify_session([Track("Kick")], seconds=0)

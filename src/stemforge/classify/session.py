@@ -14,9 +14,10 @@ Across tracks:
 - parts of one source stay together: tracks whose names differ only by position, mic,
   channel or number (``Gtr L``/``Gtr R``/``Gtr DI``, ``Bass DI``/``Bass Amp``,
   ``Kick In``/``Kick Out``/``Kick Sub``) get the role of the surest of them;
-- several takes of one vocal (``Vox 1``, ``Vox 2``, ``Vox 3``) keep one lead (the one named
-  lead or main, else the unnumbered or first, else the longest active, else the loudest) and make the others
-  backing vocals; named sections (``Verse``, ``Hook``) all stay lead;
+- several takes of one vocal (``Vox 1``, ``Vox 2``, ``Vox 3``) keep one lead (the one
+  named lead or main, else the unnumbered or first, else the longest active, else the
+  loudest) and make the others backing vocals; named sections (``Verse``, ``Hook``) all
+  stay lead;
 - a session whose only vocals are players' mics (``Gtr Vox``) has its lead among them;
 - a lone ``Sub`` next to kick mics and a bass track is the sub-kick mic.
 """
@@ -32,7 +33,7 @@ from stemforge.classify.audio import EXCERPT_S, Hearing, analyse_file
 from stemforge.classify.lexicon import DAW_DEFAULT_WORDS, LEAD_MARKERS, word_set
 from stemforge.classify.names import classify_name, tokenize
 from stemforge.classify.roles import Classification
-from stemforge.errors import StemforgeError
+from stemforge.errors import StemforgeError, UsageError
 
 #: Words that name where a source was picked up, not what it is.
 _POSITION_WORDS = word_set(
@@ -52,7 +53,6 @@ _SECTION_WORDS = word_set(
     """
 )
 _KICK_WORDS = word_set("kick kik kck bd bassdrum")
-_VOCAL_ROLES = frozenset({"lead_vocals", "backing_vocals"})
 _PLAYER_MIC = ": the player's vocal mic"
 #: How much surer than the name the audio must be to overrule it.
 _OVERRULE_MARGIN = 0.15
@@ -292,7 +292,15 @@ def classify_session(
     -------
     list of Classification
         One per track, in the same order.
+
+    Raises
+    ------
+    UsageError
+        If ``seconds`` is not positive. Unreadable files are not errors here: such a
+        track is classified by its name.
     """
+    if not seconds > 0:
+        raise UsageError(f"seconds={seconds} must be positive")
     names = [track.name for track in tracks]
     by_name = _classify_names(names)
     heard: list[Hearing | None] = []
