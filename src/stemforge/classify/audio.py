@@ -175,7 +175,7 @@ def decide(features: AudioFeatures) -> Classification:
     drum_score = _clip01((f.percussive_share - 0.35) / 0.3) * busy
     # hits decay between onsets, notes sustain: a kick alone is not very "percussive"
     # in the spectrogram (its tail is a low sine) but is mostly decay
-    drum_score = max(drum_score, _clip01((0.75 - f.sustain_share) / 0.35) * _clip01(f.onset_rate_hz / 1.5))
+    drum_score = max(drum_score, _clip01((0.75 - f.sustain_share) / 0.35) * busy)
     one_pitch_hits = f.sustain_share < 0.65 and f.pitch_range_st < 6 and (f.glide_share >= 0.4 or f.percussive_share >= 0.45)
     if not erratic_pitch and not one_pitch_hits:
         drum_score *= 0.5
