@@ -148,7 +148,7 @@ def build_manifest(folder: Path, *, run_checks: bool = True) -> tuple[dict[str, 
     render = read_render_json(folder)
     mix_name, mix_path = _arcname(folder, render["mix"].get("file"), where="mix")
     files = {mix_name: mix_path}
-    stems = []
+    heads = []
     for i, stem in enumerate(render["stems"]):
         if not isinstance(stem, dict):
             raise UsageError(f"{folder / 'render.json'}: stems[{i}] is not an object")
@@ -156,9 +156,10 @@ def build_manifest(folder: Path, *, run_checks: bool = True) -> tuple[dict[str, 
         if name in files:
             raise UsageError(f"{folder / 'render.json'}: {name} is listed twice")
         files[name] = path
-        entry = {"name": str(stem.get("name") or Path(name).stem), "role": stem.get("role")} | _measure(path, name)
-        stems.append(entry)
-    mix = _measure(mix_path, mix_name)
+        heads.append({"name": str(stem.get("name") or Path(name).stem), "role": stem.get("role")})
+    # One file at a time: the loudness meter sets a process-wide BLAS thread limit while it runs.
+    measured = [_measure(path, name) for name, path in files.items()]
+    mix, stems = measured[0], [head | entry for head, entry in zip(heads, measured[1:], strict=True)]
     qa: dict[str, Any] | None = None
     if run_checks:
         from stemforge.qa import Severity, check_delivery
