@@ -15,6 +15,7 @@ mic and the compressor a vocal is tracked through.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -31,7 +32,6 @@ from stemforge.demo.synth import (
     note_envelope,
     place,
     resonator_sos,
-    runs,
     sine,
     smooth,
     soft_clip,
@@ -46,7 +46,6 @@ FORMANTS_HZ: dict[str, tuple[float, float, float, float]] = {
     "u": (370.0, 950.0, 2670.0, 3600.0),
 }
 _BANDWIDTHS_HZ = (90.0, 110.0, 170.0, 220.0)
-_VOWELS = tuple(FORMANTS_HZ)
 
 
 @dataclass(frozen=True)
@@ -75,6 +74,7 @@ class Singer:
     compression: float = 2.0
 
 
+@functools.lru_cache(maxsize=64)
 def _vowel_sos(vowel: str, scale: float, sample_rate: int) -> Float64:
     stages = [
         resonator_sos(f * scale, b, sample_rate)
@@ -118,15 +118,13 @@ def _sing_phrase(phrase: Sequence[Note], rng: np.random.Generator, singer: Singe
     amplitude = np.zeros(frames, dtype=np.float32)
     vibrato_depth = np.zeros(frames, dtype=np.float32)
     scoop = np.zeros(frames, dtype=np.float32)
-    vowel_index = np.zeros(frames, dtype=np.int8)
     for i, note in enumerate(phrase):
         s = round(note.start_s * sample_rate) - offset
         hold = round(note.duration_s * sample_rate)
         e = min(frames, s + hold)
         until = frames if i + 1 == len(phrase) else round(phrase[i + 1].start_s * sample_rate) - offset
-        lo = 0 if i == 0 else s  # pitch and vowel hold until the next syllable
+        lo = 0 if i == 0 else s  # the pitch holds until the next syllable
         midi[lo:until] = note.midi
-        vowel_index[lo:until] = _VOWELS.index(note.vowel or "a")
         n = min(frames - s, hold + int(_RELEASE_S * sample_rate))
         env = note_envelope(n, sample_rate, attack_s=0.035, hold_frames=hold, release_s=_RELEASE_S)
         amplitude[s : s + n] = np.maximum(amplitude[s : s + n], note.velocity * env)
@@ -147,19 +145,24 @@ def _sing_phrase(phrase: Sequence[Note], rng: np.random.Generator, singer: Singe
     noise = rng.standard_normal(frames, dtype=np.float32)
     aspiration = np.diff(noise, prepend=np.float32(0.0)) * (0.3 + flow)  # differenced: tilted to the highs
     excitation = no_subnormals((source + singer.breathiness * 0.05 * aspiration) * amplitude)
-    # Formants: each vowel's resonators over the spans where it sounds, cross-faded.
-    pre_roll = int(0.03 * sample_rate)
+    # Formants: each syllable through its vowel's resonators, cross-faded into the next.
     out = np.zeros(frames, dtype=np.float32)
-    for k, vowel in enumerate(_VOWELS):
-        present = vowel_index == k
-        if not present.any():
+    pre_roll, fade = int(0.03 * sample_rate), int(0.03 * sample_rate)
+    ramp = np.sin(np.linspace(0.0, 0.5 * np.pi, fade, dtype=np.float32)) ** 2  # sin² + cos² = 1
+    for i, note in enumerate(phrase):
+        a = 0 if i == 0 else round(note.start_s * sample_rate) - offset - fade // 2
+        b = frames if i + 1 == len(phrase) else round(phrase[i + 1].start_s * sample_rate) - offset + fade - fade // 2
+        a, b = max(0, a), min(frames, b)
+        if b - a < 2 * fade:  # too short to cross-fade (never in the demo's parts)
             continue
-        weight = smooth(present.astype(np.float64), 0.02, sample_rate)
-        sos = _vowel_sos(vowel, singer.formant_scale, sample_rate)
-        for a, b in runs(weight > 1e-3):
-            a0 = max(0, a - pre_roll)
-            y = signal.sosfilt(sos, excitation[a0:b])
-            out[a:b] += (weight[a:b] * y[a - a0 :]).astype(np.float32)
+        a0 = max(0, a - pre_roll)
+        y = signal.sosfilt(_vowel_sos(note.vowel or "a", singer.formant_scale, sample_rate), excitation[a0:b])
+        y = y[a - a0 :].astype(np.float32)
+        if i > 0:
+            y[:fade] *= ramp
+        if i + 1 < len(phrase):
+            y[-fade:] *= ramp[::-1]
+        out[a:b] += y
     return out
 
 
