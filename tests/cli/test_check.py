@@ -158,3 +158,10 @@ def test_missing_stem_report_plots_the_residual_spectrum(cli, delivery, tmp_path
     assert result.code == 1 and "SF503" in result.out
     page = report.read_text(encoding="utf-8")
     assert "SF503" in page and "<img" in page and "Residual spectrum" in page
+
+
+def test_unreadable_mix_is_a_user_error(cli, delivery, tmp_path: Path) -> None:
+    stems_dir, _, _ = delivery
+    bad = tmp_path / "mix.wav"
+    bad.write_text("not audio at all")
+    assert_user_error(cli("check", stems_dir, "--mix", bad), r"mix\.wav: not a readable audio file")
