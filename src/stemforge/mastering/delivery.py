@@ -10,7 +10,7 @@ corrected when over:
   limited master and the dither's possible contribution bounded: at most 4·10⁻⁶ dB at
   24 bits; when that bound would cross the ceiling the dithered samples are measured);
 - ``master-cd.wav``: 44.1 kHz/16-bit — soxr very-high-quality SRC, then TPDF dither; when
-  the converted file peaks over, it is trimmed (up to 0.2 dB) or limited again at 44.1 kHz;
+  the converted file peaks over, it is trimmed (up to 0.1 dB) or limited again at 44.1 kHz;
 - ``master.mp3``: 320 kbit/s (LAME through pedalboard) from the float master at its rate
   (44.1 kHz when that rate is not an MP3 rate); decoded and measured, and when the codec's
   overshoot crosses the ceiling, its source is re-limited that much lower and encoded again.
@@ -133,7 +133,8 @@ def _write_pcm(path: Path, quantized: np.ndarray, sample_rate: int, *, bits: int
     subtype = f"PCM_{bits}"
     data = quantized.T.astype(np.int16) if bits == 16 else quantized.T << 8  # libsndfile takes the top 24 bits of int32
     try:
-        sf.write(str(path), data, sample_rate, subtype=subtype, format=container)
+        options = {"compression_level": 0.0} if container == "FLAC" else {}  # FLAC: fastest level, still lossless
+        sf.write(str(path), data, sample_rate, subtype=subtype, format=container, **options)
     except (OSError, sf.LibsndfileError, RuntimeError) as exc:
         raise OutputError(f"{path}: cannot be written ({exc})") from None
 
@@ -216,7 +217,7 @@ def _cd(level: LevelResult, *, outputs: StagedOutputs, writer: ThreadPoolExecuto
         if peak <= target:
             break
         over = peak - target
-        if over <= 0.2:
+        if over <= 0.1:
             # SRC moved a peak a little: a trim costs less loudness than it is worth limiting for.
             trim = over + 0.002
             cd = cd * np.float32(10.0 ** (-trim / 20.0))

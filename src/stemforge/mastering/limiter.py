@@ -36,7 +36,8 @@ import scipy.signal
 
 from stemforge.audio.buffer import Samples
 from stemforge.errors import AnalysisError
-from stemforge.mastering.measure import measure_lufs_dbtp
+from stemforge.analysis import LoudnessReport, analyze
+from stemforge.audio.buffer import AudioBuffer
 
 Envelope = npt.NDArray[np.float32]
 
@@ -89,6 +90,8 @@ class LimiterResult:
         Measure-and-correct passes used.
     integrated_lufs : float or None
         Integrated loudness of ``samples`` (measured in the same pass as the true peak).
+    report : LoudnessReport or None
+        The project meter's full report on ``samples`` (None when not verified).
     """
 
     samples: Samples
@@ -97,6 +100,7 @@ class LimiterResult:
     max_reduction_db: float
     passes: int
     integrated_lufs: float | None = None
+    report: LoudnessReport | None = None
 
 
 def detector_oversampling(sample_rate: int) -> int:
@@ -302,14 +306,18 @@ def limit_true_peak(
         gr = reduction_curve(
             level_db, sample_rate, threshold_db=threshold, lookahead_ms=settings.lookahead_ms, release_ms=settings.release_ms
         )
-        out = samples * np.float32(10.0 ** (gain_db / 20.0))
         if gr.any():
-            out *= np.power(np.float32(10.0), gr / np.float32(-20.0))
+            out = samples * np.power(np.float32(10.0), (np.float32(gain_db) - gr) / np.float32(20.0))
+        else:
+            out = samples * np.float32(10.0 ** (gain_db / 20.0))
         if not verify:
             return LimiterResult(out, -gr, math.nan, float(gr.max(initial=0.0)), passes, None)
-        lufs, peak = measure_lufs_dbtp(out, sample_rate)
+        # One pass of the project's meter gives the true peak, the loudness and the full
+        # report (series, spectrum) that describes the result.
+        report = analyze(AudioBuffer(out, sample_rate))
+        peak = -math.inf if report.true_peak_dbtp is None else float(report.true_peak_dbtp)
         if peak <= settings.ceiling_dbtp:
-            return LimiterResult(out, -gr, peak, float(gr.max(initial=0.0)), passes, lufs)
+            return LimiterResult(out, -gr, peak, float(gr.max(initial=0.0)), passes, report.integrated_lufs, report)
         threshold -= peak - settings.ceiling_dbtp + 0.01
     raise AnalysisError(f"the true-peak limiter could not reach {settings.ceiling_dbtp:+.2f} dBTP (measured {peak:+.2f})")
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from stemforge.analysis import LoudnessReport
 from stemforge.audio.buffer import Samples
 from stemforge.errors import AnalysisError
 from stemforge.mastering.limiter import (
@@ -106,6 +107,8 @@ class LevelResult:
     limit : LimitStage
     gain_reduction_db : np.ndarray, float32, shape (frames,)
         The limiter's reduction per frame, in dB (positive).
+    report : LoudnessReport or None
+        The project meter's full report on ``samples`` (made while verifying the ceiling).
     source : np.ndarray, float32, shape (channels, frames)
         The limiter's input (before the gain), kept so a deliverable can be limited again
         lower (:func:`limit_again`) without a new detector pass.
@@ -119,6 +122,7 @@ class LevelResult:
     gain: GainStage
     limit: LimitStage
     gain_reduction_db: np.ndarray
+    report: LoudnessReport | None
     source: Samples
     envelope: np.ndarray
     limiter: LimiterSettings
@@ -197,17 +201,17 @@ def reach_loudness(
 
     # A first search on the sample peaks tells roughly which frames the limiter will touch;
     # the detector's oversampled envelope is then computed only where it can matter (frames
-    # within reach of the threshold, with 5 dB to spare for the search moving on and for
-    # deliverables limited up to 2 dB lower), and the search finishes on it.
+    # within reach of the threshold, with 3 dB to spare for the search moving on and for
+    # deliverables limited up to 1.5 dB lower), and the search finishes on it.
     sample_level_db = envelope_db(np.max(np.abs(samples), axis=0))
     rough_gain_db, _ = search(sample_level_db, target_lufs - input_lufs)
     del sample_level_db
     floor_gain_db = rough_gain_db
     for _refine in range(3):
-        envelope = true_peak_envelope(samples, sample_rate, floor=10.0 ** ((threshold_base - floor_gain_db - 5.0) / 20.0))
+        envelope = true_peak_envelope(samples, sample_rate, floor=10.0 ** ((threshold_base - floor_gain_db - 3.0) / 20.0))
         level_db = envelope_db(envelope)
         gain_db, capped = search(level_db, rough_gain_db)
-        if gain_db <= floor_gain_db + 2.5:
+        if gain_db <= floor_gain_db + 1.5:
             break
         floor_gain_db = gain_db
     result: LimiterResult | None = None
@@ -243,6 +247,7 @@ def reach_loudness(
         gain=gain,
         limit=limit,
         gain_reduction_db=reduction,
+        report=result.report,
         source=samples,
         envelope=envelope,
         limiter=limiter,

@@ -255,7 +255,6 @@ def master(
             f"{level.limit.output_lufs:.1f} LUFS at the {settings.ceiling_dbtp:+.1f} dBTP ceiling"
         )
 
-    after_analysis = _BACKGROUND.submit(analyze, AudioBuffer(level.samples, rate))
 
     # -- 6. deliverables, previews, report ------------------------------------------------
     outputs = StagedOutputs(out_dir)
@@ -271,7 +270,7 @@ def master(
             sf.write(str(outputs.temp(name)), samples.T, rate, subtype="PCM_24", format="WAV")
         notify("report")
         before_report = before_analysis.result()
-        after_report = after_analysis.result()
+        after_report = level.report or analyze(AudioBuffer(level.samples, rate))
         used = replace(settings, target_lufs=target_lufs)
         input_stage = InputStage(src.kind, str(src.path), rate, before.shape[0], before.shape[1], before.shape[1] / rate, tuple(s.name for s in src.stems))
         result = MasterResult(
