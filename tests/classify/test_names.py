@@ -111,6 +111,10 @@ def test_accuracy_per_role(capsys: pytest.CaptureFixture[str]) -> None:
         ("Sarah Gtr", "guitars"),
         ("Tom Vox", "lead_vocals"),
         ("Tom 2", "drums"),
+        ("ボーカル", "lead_vocals"),
+        ("ガイド", "exclude"),
+        ("드럼", "drums"),
+        ("Gtr Vox", "backing_vocals"),
     ],
 )
 def test_tricky_names(name: str, role: str) -> None:

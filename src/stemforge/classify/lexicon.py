@@ -19,12 +19,21 @@ song titles and group prefixes come first (``Night Owl - Snare``, ``DRUMS - Kick
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 
+def _folded(word: str) -> str:
+    """Lower case without combining marks, as the tokenizer looks words up (kana and hangul
+    included: both sides are folded alike)."""
+    decomposed = unicodedata.normalize("NFKD", word.lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
 def word_set(text: str) -> frozenset[str]:
-    """The whitespace-separated words of ``text`` (how the word tables below are written)."""
-    return frozenset(text.split())
+    """The whitespace-separated words of ``text`` (how the word tables below are written),
+    folded as the tokenizer folds what it looks up."""
+    return frozenset(_folded(word) for word in text.split())
 
 
 #: ``role rank: words...`` one line per group; parsed once at import.
@@ -142,6 +151,19 @@ other 2: harmonica whistle whistling theremin bagpipes bagpipe kalimba mbira
 other 2: didgeridoo musicbox armonica kazoo jawharp tinwhistle pennywhistle uilleann
 other 2: tanpura tambura hurdygurdy
 other 1: sample samples melody chops chop kontakt sampler interlude skit backingtrack
+drums 2: perkusja stopa werbel talerze bici barabany bochka davul rummut tobe drm drms drumz
+drums 2: ドラム キック スネア ハイハット タム オーバーヘッド 鼓 架子鼓 底鼓 军鼓 드럼 킥 스네어
+bass 2: bassist basgitaar basszus baix basa ベース 贝斯 低音 베이스
+guitars 2: gitara kytara gitar kitara アコギ エレキ ギター 吉他 기타
+keys 2: klawisze klavesy klavishi klaver koskettimet teclats ピアノ オルガン 钢琴 키보드 피아노
+synths 2: シンセ 合成器 신스
+strings 2: strijkers ストリングス 弦乐 스트링
+horns 2: blazers ブラス 铜管 브라스
+percussion 2: パーカッション 打击乐 퍼커션
+lead_vocals 2: wokal vokal zpev laulu enek veu singing ボーカル リードボーカル 歌 人声 主唱 보컬
+lead_vocals 1.5: sing
+backing_vocals 2: chorki sbor koro kor kuoro korus cors コーラス ハモリ 和声 合唱 코러스
+fx 2: 効果音 音效 효과
 """
 
 #: First names: a track named after a person alone is most often their vocal (``Sarah``,
@@ -166,7 +188,7 @@ HARD_EXCLUDE = word_set(
     click clicks clicktrack clk klick clic claqueta claquete metronome metronom metronomo
     metronomo guide guides guia guida scratch ref refs reference referenz referencia rough
     roughs roughmix demo demos talkback timecode smpte ltc slate count countin instrumental
-    memo karaoke pinknoise talkback countoff
+    memo karaoke pinknoise talkback countoff クリック ガイド 仮歌 オケ 节拍器 클릭 가이드
     """
 )
 
@@ -392,7 +414,7 @@ def _parse(text: str) -> dict[str, Word]:
         head, _, body = line.partition(":")
         role, rank = head.split()
         for word in body.split():
-            words.setdefault(word, Word(role, float(rank)))
+            words.setdefault(_folded(word), Word(role, float(rank)))
     return words
 
 
