@@ -490,20 +490,24 @@ def _machine() -> str:
     return f"{os.cpu_count()} × {model}, {memory_gb:.0f} GB RAM, Python {platform.python_version()}, Linux {platform.release()}"
 
 
+def replace_section(document: str, text: str) -> str:
+    """``document`` with its ``## Render (issue 2)`` section replaced by ``text`` (appended if absent)."""
+    lines = document.splitlines(keepends=True)
+    start = next((i for i, line in enumerate(lines) if line.rstrip() == SECTION), None)
+    if start is None:
+        return document.rstrip("\n") + "\n\n" + text
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+    rest = "".join(lines[end:])
+    return "".join(lines[:start]) + text + ("\n" + rest if rest else "")
+
+
 def write_section(text: str) -> None:
     """Replace (or append) this benchmark's section of the shared RESULTS.md, atomically."""
     old = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    lines = old.splitlines(keepends=True)
-    start = next((i for i, line in enumerate(lines) if line.rstrip() == SECTION), None)
-    if start is None:
-        new = old.rstrip("\n") + "\n\n" + text
-    else:
-        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-        rest = "".join(lines[end:])
-        new = "".join(lines[:start]) + text + ("\n" + rest if rest else "")
     temp = RESULTS.with_name(f".{RESULTS.name}.tmp-{os.getpid()}")
-    temp.write_text(new)
+    temp.write_text(replace_section(old, text))
     os.replace(temp, RESULTS)
+    (OUT / "section.md").write_text(text)
 
 
 def main(argv: list[str] | None = None) -> int:
