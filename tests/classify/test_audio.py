@@ -122,3 +122,11 @@ def test_level_and_polarity_do_not_change_the_role(label: str) -> None:
     mono = make(48000)
     for changed in (mono * 10 ** (-24 / 20), -mono):
         assert classify_audio(AudioBuffer(changed[None, :].astype(np.float32), 48000)).role == role
+
+
+@pytest.mark.parametrize("frames", [1, 100, 4800, 12001])
+def test_very_short_files(tmp_path: Path, frames: int) -> None:
+    path = tmp_path / "short.wav"
+    sf.write(str(path), (0.1 * np.sin(np.arange(frames) * 0.05)).astype(np.float32), 48000)
+    assert classify_file(path).role in {"drums", "bass", "lead_vocals", "other"}
+    assert read_excerpt([path]).frames == frames

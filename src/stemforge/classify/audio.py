@@ -144,10 +144,12 @@ def excerpt(paths: Sequence[str | os.PathLike[str]], *, seconds: float = EXCERPT
             block = reader.read(length)
             mono[: block.shape[1]] += block.mean(axis=0)
     mono /= len(readers)
-    if frames <= 2 * window:
+    if frames <= 2 * window:  # the whole file was read: its quarter seconds are the probes
+        probe = max(1, min(probe, length))
         count = max(1, length // probe)
         energies = np.square(mono[: count * probe]).reshape(count, probe).sum(axis=1) * len(readers)
-    return Excerpt(AudioBuffer(mono.astype(np.float32)[None, :], sample_rate), _active_share(energies, probe * len(readers)))
+    buffer = AudioBuffer(mono.astype(np.float32)[None, :], sample_rate)
+    return Excerpt(buffer, _active_share(energies, probe * len(readers)))
 
 
 def read_excerpt(paths: Sequence[str | os.PathLike[str]], *, seconds: float = EXCERPT_S, probes: int = PROBES) -> AudioBuffer:
