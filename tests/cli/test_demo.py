@@ -46,4 +46,6 @@ def test_demo_writes_the_multitrack_session_and_render(cli, tmp_path: Path) -> N
     mix, _ = sf.read(out / "render" / "mix.wav")
     total = sum(sf.read(out / "render" / s["file"])[0] for s in report["stems"])
     assert 20 * math.log10(np.max(np.abs(total - mix))) < -90
-    assert str(out / "session.toml") in result.out.replace("\n", "") or "session.toml" in result.out
+    assert "session.toml" in result.out and "loudness.html" in result.out
+    assert "data:image/png;base64," in (out / "loudness.html").read_text()
+    assert " LUFS integrated" in result.out
