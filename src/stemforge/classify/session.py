@@ -82,7 +82,9 @@ def _listen(track: NamedTrack, seconds: float) -> Hearing | None:
         return None
     try:
         return analyse_file(files, seconds=seconds)
-    except (StemforgeError, OSError):
+    except (StemforgeError, OSError, ValueError, RuntimeError):
+        # listening is a second opinion: a file it cannot decode is classified by name
+        # (the importer reports unreadable files itself)
         return None
 
 
