@@ -33,6 +33,7 @@ import numpy as np
 import soundfile as sf
 from pedalboard.io import AudioFile
 
+from stemforge.analysis import LoudnessMeter
 from stemforge.analysis.truepeak import interpolation_filter, oversampling_factor
 from stemforge.audio.buffer import AudioBuffer, Samples
 from stemforge.audio.resample import resample
@@ -249,18 +250,34 @@ def _mp3(level: LevelResult, *, temp: Path, ceiling_dbtp: float) -> Deliverable:
         source = limit_again(level, ceiling_dbtp - margin, verify=False).samples
         if rate != level.sample_rate:
             source = resample(AudioBuffer(source, level.sample_rate), rate).samples
+        # Decoded block by block into the meter: memory stays at one block.
+        meter = LoudnessMeter(rate, channels, spectrum=False)
         try:
             with AudioFile(str(temp), "w", rate, channels, quality=f"{MP3_KBPS}") as f:
                 f.write(source)
             del source
             with AudioFile(str(temp)) as f:
-                decoded = f.read(f.frames)
+                while f.tell() < f.frames:
+                    meter.process(f.read(1 << 18))
         except (OSError, RuntimeError, ValueError) as exc:
             raise OutputError(f"master.mp3: cannot be encoded ({exc})") from None
-        lufs, peak = _meter(decoded, rate)
+        report = meter.result()
+        peak = -math.inf if report.true_peak_dbtp is None else float(report.true_peak_dbtp)
         if peak <= ceiling_dbtp:
             notes.append(f"source limited to {ceiling_dbtp - margin:+.2f} dBTP so the decoded MP3 stays within the ceiling")
-            return _deliverable("mp3", "master.mp3", f"MP3 {MP3_KBPS} kbit/s", decoded, rate, None, ceiling_dbtp, notes, lufs=lufs, peak=peak)
+            return Deliverable(
+                kind="mp3",
+                file="master.mp3",
+                format=f"MP3 {MP3_KBPS} kbit/s",
+                sample_rate=rate,
+                bit_depth=None,
+                dither=None,
+                integrated_lufs=report.integrated_lufs,
+                true_peak_dbtp=peak,
+                sample_peak_dbfs=report.sample_peak_dbfs,
+                within_ceiling=True,
+                notes=tuple(notes),
+            )
         margin += peak - ceiling_dbtp + 0.1
     raise AnalysisError(f"could not keep the MP3 within {ceiling_dbtp:+.2f} dBTP")
 

@@ -28,7 +28,7 @@ def _tpdf(rng: np.random.Generator, shape: tuple[int, ...], dtype: type[np.float
     return (low - high) * dtype(2.0**-32)
 
 
-def tpdf_quantize(samples: Samples, *, bits: int, seed: int = 0) -> npt.NDArray[np.int32]:
+def tpdf_quantize(samples: Samples, *, bits: int, seed: int = 0) -> npt.NDArray[np.integer]:
     """TPDF-dither ``samples`` and round them to ``bits``-bit integers.
 
     Parameters
@@ -42,7 +42,7 @@ def tpdf_quantize(samples: Samples, *, bits: int, seed: int = 0) -> npt.NDArray[
 
     Returns
     -------
-    np.ndarray, int32, shape (channels, frames)
+    np.ndarray, int16 (16 bits) or int32 (24 bits), shape (channels, frames)
         Integer sample values in ``[−2^(bits−1), 2^(bits−1) − 1]``.
     """
     if bits not in (16, 24):
@@ -51,7 +51,7 @@ def tpdf_quantize(samples: Samples, *, bits: int, seed: int = 0) -> npt.NDArray[
     # 16-bit values and their fractions fit float32's 24-bit mantissa; 24-bit ones need float64.
     dtype: type[np.floating] = np.float32 if bits == 16 else np.float64
     rng = np.random.default_rng(seed)
-    out = np.empty(samples.shape, np.int32)
+    out = np.empty(samples.shape, np.int16 if bits == 16 else np.int32)
     step = 1 << 18
     for start in range(0, samples.shape[1], step):
         part: npt.NDArray[np.floating] = samples[:, start : start + step].astype(dtype) * dtype(scale)
@@ -62,7 +62,7 @@ def tpdf_quantize(samples: Samples, *, bits: int, seed: int = 0) -> npt.NDArray[
     return out
 
 
-def to_float(quantized: npt.NDArray[np.int32], *, bits: int) -> Samples:
+def to_float(quantized: npt.NDArray[np.integer], *, bits: int) -> Samples:
     """The float32 values (full scale ±1) that integer samples of ``bits`` bits stand for (exact)."""
     return quantized.astype(np.float32) * np.float32(2.0 ** -(bits - 1))
 

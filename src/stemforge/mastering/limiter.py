@@ -34,10 +34,9 @@ import numpy.typing as npt
 import scipy.ndimage
 import scipy.signal
 
-from stemforge.audio.buffer import Samples
-from stemforge.errors import AnalysisError
 from stemforge.analysis import LoudnessReport, analyze
-from stemforge.audio.buffer import AudioBuffer
+from stemforge.audio.buffer import AudioBuffer, Samples
+from stemforge.errors import AnalysisError
 
 Envelope = npt.NDArray[np.float32]
 
