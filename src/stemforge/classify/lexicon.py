@@ -49,6 +49,7 @@ drums 2: bumbo caixa chimbal trummor trommer
 drums 1.5: fpc beatbox drums drum kit break brushes brush sticks stick rack floor timbal caisse
 drums 1.5: glyn johns knee ortf spacedpair
 drums 2: recorderman underhead underheads
+drums 2: spd octapad ekit rolandtd
 drums 1.5: trigger tamburo impulse
 drums 1.5: 909 707 606 tr808 tr909 trash crush
 drums 1: room rooms rm raum amb loop beat fills fill groove amen
@@ -94,11 +95,13 @@ keys 2: suitcase honkytonk
 keys 2: bandoneon concertina clavichord fortepiano
 keys 2: orgao sanfona toetsen
 keys 1.5: keys key grand chords chord rotary nord kronos motif triton
+keys 1.5: mainstage
 synths 2: pad pads arp arps arpeggio arpeggiator pluck plucks supersaw vocoder talkbox
 synths 2: sintetizador synthesizer synthesiser synthetiseur sintetizzatore nappe nappes
 synths 1.5: synth synths syn moog minimoog juno prophet ob6 jupiter dx7 modular
 synths 1.5: seq sequence stab stabs saw growl acid drone serum sylenth massive omnisphere
 synths 1.5: nexus spire vital diva pigments alchemy es2 polysynth monosynth synthe synthes 3xosc
+synths 1.5: poly
 synths 1.5: ondes martenot presence maitai
 synths 1.5: sytrus harmor harmless operator wavetable retrologue padshop korg virus ms20 sh101
 synths 1: swell lead
@@ -119,13 +122,15 @@ horns 2: bassoon fagott fagot fagotto basson woodwind woodwinds winds cuivres me
 horns 2: blaeser fiati ottoni vientos recorder brs hrns metais sopros
 horns 2: shakuhachi duduk ney zurna bansuri ocarina panpipes panflute
 horns 1.5: bari baritone bone fl cl clar
+horns 2: picc
 horns 1.5: tba ob bsn
-horns 1: tenor alto sop soprano tenore
+horns 1: tenor alto sop tenore
 lead_vocals 2: lv leadvox leadvocal gesang leadgesang hauptstimme stimme voz voix voce
 lead_vocals 2: singer rap rapper mc spoken narration narrator speech acapella acappella cappella
 lead_vocals 2: cantante vocalist sprecher sprache zang sang
 lead_vocals 1.5: vox vocal vocals voc vx voice vocs voces hook vo dialogue dialog
 lead_vocals 1.5: host scream screams talk
+lead_vocals 1.5: pastor preacher announcer speaker minister
 lead_vocals 1.5: artist feature feat
 lead_vocals 1: verse
 backing_vocals 2: bgv bgvs bv bvs bvox bgvox backing backings backup backups harmony harmonies
@@ -135,6 +140,7 @@ backing_vocals 2: shouts shout voices voci zweitstimme bkgd bckgrnd bck hum hums
 backing_vocals 2: achtergrondzang korer koor
 backing_vocals 1.5: background bg bgs bkg bk back
 backing_vocals 1.5: yell yells gang
+backing_vocals 1: soprano
 backing_vocals 1: dbl dbls double doubles dt stack stacks layer layers
 fx 2: fx sfx efx effects effect effekte efectos effets effetti riser risers uplifter downlifter
 fx 2: sweep sweeps whoosh swoosh woosh impact impacts boom booms noise vinyl crackle reverse
@@ -145,12 +151,14 @@ fx 2: downer
 fx 2: backwards backward orchhit
 fx 2: traffic waves storm nature forest fieldrecording echo roomtone cymbalswell buildup efeitos
 fx 1.5: hit hits crowd return returns radio tape wind feedback build
+fx 1.5: congregation
 fx 1.5: audience
 fx 1: phone telephone megaphone drop ambient
 other 2: harmonica whistle whistling theremin bagpipes bagpipe kalimba mbira
 other 2: didgeridoo musicbox armonica kazoo jawharp tinwhistle pennywhistle uilleann
 other 2: tanpura tambura hurdygurdy
 other 1: sample samples melody chops chop kontakt sampler interlude skit backingtrack
+other 2: bandroom
 drums 2: perkusja stopa werbel talerze bici barabany bochka davul rummut tobe drm drms drumz
 drums 2: ドラム キック スネア ハイハット タム オーバーヘッド 鼓 架子鼓 底鼓 军鼓 드럼 킥 스네어
 bass 2: bassist basgitaar basszus baix basa ベース 贝斯 低音 베이스
@@ -197,7 +205,7 @@ HARD_EXCLUDE = word_set(
 SOFT_EXCLUDE = word_set(
     """
     mix mixes mixdown 2mix master masters mastered mastering premaster bounce bounced print
-    printed tv cue tb tone tones 1k 1khz sine notes fullsong radioedit explicit
+    printed tv cue cues tb md tone tones 1k 1khz sine notes fullsong radioedit explicit
     """
 )
 
@@ -212,7 +220,7 @@ BACKING_MODIFIERS = word_set(
 )
 
 #: With a vocal word and no ``lead``, these make it a backing vocal (``Vox Hi``).
-WEAK_BACKING_MODIFIERS = word_set("hi high lo low whisper whispers falsetto 2nd 3rd")
+WEAK_BACKING_MODIFIERS = word_set("hi high lo low whisper whispers falsetto 2nd 3rd soprano sop alto tenor baritone")
 
 #: Words marking the main voice (``Lead Vox``, ``Voz Principal``, ``Hauptstimme``).
 LEAD_MARKERS = word_set("lead ld main principal principale lider haupt solista")
@@ -365,6 +373,9 @@ PAIRS: dict[tuple[str, str], str] = {
     ("hand", "drum"): "framedrum",
     ("hand", "drums"): "framedrum",
     ("room", "tone"): "roomtone",
+    ("roland", "td"): "rolandtd",
+    ("band", "room"): "bandroom",
+    ("e", "kit"): "ekit",
     ("efx", "cymbal"): "cymbal",
     ("fx", "cymbal"): "cymbal",
     ("spaced", "pair"): "spacedpair",

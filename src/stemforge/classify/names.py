@@ -48,9 +48,9 @@ _CONFIDENCE = {2.5: 0.9, 2.0: 0.9, 1.5: 0.75, 1.0: 0.5}
 _DRUM_WORDS = frozenset({"kick", "kik", "kck", "bd", "bassdrum", "drum", "drums", "snare", "rim", "sidestick", "hat", "hihat"})
 #: Playing styles rather than sources: ``Gtr Pad`` is a guitar, ``Pad`` alone a synth.
 _STYLE_WORDS = frozenset({"pad", "pads", "arp", "arps", "pluck", "plucks", "swell", "stab", "stabs"})
-_STYLE_YIELDS_TO = frozenset({"guitars", "keys", "lead_vocals", "backing_vocals", "horns", "bass"})
+_STYLE_YIELDS_TO = frozenset({"guitars", "keys", "lead_vocals", "backing_vocals", "horns", "bass", "drums", "percussion"})
 _CHOIR_WORDS = frozenset({"choir", "choirs", "chor", "chore", "coro", "coros", "cori", "choeur", "choeurs"})
-_ANYWHERE_MODIFIERS = frozenset({"whisper", "whispers", "falsetto"})
+_ANYWHERE_MODIFIERS = frozenset({"whisper", "whispers", "falsetto", "soprano", "sop", "alto", "tenor", "baritone"})
 _BASS_WORDS = frozenset({"sub", "bass", "808", "bs", "subbass", "bss"})
 
 
@@ -133,7 +133,7 @@ def _decide(tokens: tuple[Token, ...]) -> Classification:
             h
             for h in others
             if h[0].role in _STYLE_YIELDS_TO
-            and (h[0].rank >= 2.0 or h[0].role in _VOCAL_ROLES or h[2].word in ("keys", "key"))
+            and (h[0].rank >= 2.0 or h[0].role in _VOCAL_ROLES or h[2].word in ("keys", "key", "drum", "drums", "kit"))
             and h[2].word not in _CHOIR_WORDS
         ]
         if sources:

@@ -137,7 +137,9 @@ def _build_prefixes() -> dict[str, str]:
     for word, info in ROLE_WORDS.items():
         if len(word) >= 5 and word.isalpha():
             for k in range(4, len(word)):
-                roles.setdefault(word[:k], set()).add(f"{info.role}:{word}")
+                # "synt" and "tambou" are abbreviations; "band" is a word, not "bandoneon"
+                if k >= 5 or k >= 0.6 * len(word):
+                    roles.setdefault(word[:k], set()).add(f"{info.role}:{word}")
     prefixes: dict[str, str] = {}
     for prefix, entries in roles.items():
         if prefix in VOCABULARY:
