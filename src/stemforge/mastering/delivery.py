@@ -39,7 +39,7 @@ from stemforge.audio.buffer import AudioBuffer, Samples
 from stemforge.audio.resample import resample
 from stemforge.errors import AnalysisError, OutputError
 from stemforge.mastering.dither import to_float, tpdf_quantize
-from stemforge.mastering.limiter import LimiterSettings, limit_true_peak
+from stemforge.mastering.limiter import LimiterSettings, limit_true_peak, true_peak_envelope
 from stemforge.mastering.loudness import LevelResult, limit_again
 from stemforge.mastering.measure import measure_lufs_dbtp, sample_peak_dbfs
 
@@ -50,7 +50,7 @@ MP3_RATES = (32000, 44100, 48000)
 #: Bit rate of the MP3 deliverable, in kbit/s.
 MP3_KBPS = 320
 #: First headroom tried for the MP3's source below the ceiling (lossy overshoot), in dB.
-MP3_FIRST_MARGIN_DB = 0.5
+MP3_FIRST_MARGIN_DB = 0.7
 
 
 @dataclass(frozen=True)
@@ -226,7 +226,11 @@ def _cd(level: LevelResult, *, outputs: StagedOutputs, writer: ThreadPoolExecuto
         else:
             # The conversion reshaped the peaks (a limited master's content above 20 kHz is
             # filtered out, and the waveform rings): limit the converted signal itself.
-            relimited = limit_true_peak(cd, CD_SAMPLE_RATE, LimiterSettings(target - 0.005, level.limiter.lookahead_ms, level.limiter.release_ms))
+            settings = LimiterSettings(target - 0.005, level.limiter.lookahead_ms, level.limiter.release_ms)
+            # Only frames near the ceiling can need more reduction: interpolate just those
+            # (the meter's verification in limit_true_peak catches anything missed).
+            near = true_peak_envelope(cd, CD_SAMPLE_RATE, floor=10.0 ** ((settings.ceiling_dbtp - 0.5) / 20.0), allowance_db=1.5)
+            relimited = limit_true_peak(cd, CD_SAMPLE_RATE, settings, envelope=near)
             cd = relimited.samples
             notes.append(f"the converted file peaked at {peak:+.2f} dBTP: limited again at 44.1 kHz (up to {relimited.max_reduction_db:.2f} dB)")
     else:

@@ -126,7 +126,7 @@ def detector_filter(factor: int) -> npt.NDArray[np.float64]:
     return np.sinc(n / factor) * np.kaiser(length + 1, KAISER_BETA)[:-1]
 
 
-def true_peak_envelope(samples: Samples, sample_rate: int, *, floor: float = 0.0) -> Envelope:
+def true_peak_envelope(samples: Samples, sample_rate: int, *, floor: float = 0.0, allowance_db: float | None = None) -> Envelope:
     """Stereo-linked per-frame true-peak magnitude (linear).
 
     Parameters
@@ -141,6 +141,9 @@ def true_peak_envelope(samples: Samples, sample_rate: int, *, floor: float = 0.0
         audio does not rise that far between its samples — a sine at a quarter of the rate
         sampled at its worst phase rises 3 dB; contrived signals can, and for them the
         meter's verification in :func:`limit_true_peak` still holds the ceiling.)
+    allowance_db : float, optional
+        Overrides :data:`INTERSAMPLE_ALLOWANCE_DB` (for signals already limited, whose
+        inter-sample peaks are known to stay close to their samples).
 
     Returns
     -------
@@ -155,7 +158,7 @@ def true_peak_envelope(samples: Samples, sample_rate: int, *, floor: float = 0.0
         return envelope
     h = detector_filter(factor)
     branches = np.stack([h[p::factor] for p in range(1, factor)])
-    bound = 10.0 ** (INTERSAMPLE_ALLOWANCE_DB / 20.0)
+    bound = 10.0 ** ((INTERSAMPLE_ALLOWANCE_DB if allowance_db is None else allowance_db) / 20.0)
     half = TAPS_PER_PHASE // 2
     # between[n] is the largest interpolated magnitude between frames n and n + 1; it is
     # computed from x[n − half + 1 .. n + half] (the windows of the polyphase filter).
