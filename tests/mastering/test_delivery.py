@@ -31,7 +31,10 @@ def test_every_deliverable_is_written_measured_and_within_the_ceiling(tmp_path: 
     for item in report["deliverables"]:
         assert item["true_peak_dbtp"] <= -1.0
         assert item["within_ceiling"] is True
-        assert item["integrated_lufs"] == pytest.approx(-14.0, abs=0.25)
+        # The MP3's source is limited under the ceiling to leave room for the codec's
+        # overshoot, which costs it a little loudness.
+        tolerance = 0.4 if item["kind"] == "mp3" else 0.1
+        assert item["integrated_lufs"] == pytest.approx(-14.0, abs=tolerance)
     # Re-measure each file as delivered.
     for name in ("master.wav", "master-cd.wav", "master.flac"):
         lufs, peak = measure(tmp_path / "out" / name)
