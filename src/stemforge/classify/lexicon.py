@@ -47,6 +47,7 @@ drums 2: drumkit drummer linndrum breakbeat bateria batterie batteria cymbales
 drums 2: addictive superior ezdrummer ssd bfd battery ultrabeat stylus stacker grancassa charley
 drums 2: bumbo caixa chimbal trummor trommer
 drums 1.5: fpc beatbox drums drum kit break brushes brush sticks stick rack floor timbal caisse
+drums 1.5: dembow
 drums 1.5: glyn johns knee ortf spacedpair
 drums 2: recorderman underhead underheads
 drums 2: spd octapad ekit rolandtd
@@ -62,6 +63,7 @@ percussion 2: fingersnap fingersnaps stomp stomps klatschen palmas timpani timps
 percussion 2: glock glockenspiel vibes vibraphone vibrafono marimba xylophone xylo chimes gong
 percussion 2: surdo udu rainstick spoons vibraslap cuica berimbau guira tam handperc steeldrum
 percussion 2: balafon daf mridangam kanjira ghatam shekere caxixi repinique timbau
+percussion 2: nyabinghi tumbadoras tumbadora logdrum talkingdrum
 percussion 2: cencerro clave bodhran washboard handpan hangdrum gamelan taiko dhol darbuka riq
 percussion 2: bendir framedrum timpano clp prc tmb cga percussao pandeiro ganza triangulo
 percussion 1.5: bell bells
@@ -83,7 +85,6 @@ guitars 1.5: el ac acoustic acustica acustico akustik acoustique electric elec e
 guitars 1.5: elettrico seche
 guitars 1.5: electrica electrico electrique elektrisch steel strum strumming
 guitars 1: amp cab rhythm rhy riff riffs crunch fuzz dist distortion clean fender gibson helix
-guitars 1: solo
 keys 2: piano pno pianos pianoforte klavier fluegel rhodes wurli wurlitzer organ organs org
 keys 2.5: mellotron tron
 keys 2: ham hammo
@@ -118,6 +119,7 @@ horns 2: horns horn hn hrn brass trumpet trumpets tpt tpts trp tromba trompete t
 horns 2: trompette trombone trombones tbn trb posaune trombon sax saxes saxophone saxophon
 horns 2: saxofon saxo flugelhorn flugel cornet tuba euphonium flute flutes flauta flote flauto
 horns 2: piccolo clarinet clarinets clarinete clarinette klarinette clarinetto oboe hautbois
+horns 2: ww
 horns 2: bassoon fagott fagot fagotto basson woodwind woodwinds winds cuivres metales blaser
 horns 2: blaeser fiati ottoni vientos recorder brs hrns metais sopros
 horns 2: shakuhachi duduk ney zurna bansuri ocarina panpipes panflute
@@ -148,6 +150,7 @@ fx 2: transition transitions atmosphere atmos atmo ambience ambiance texture tex
 fx 2: soundscape foley rain birds glitch stutter verb reverb delay dly throw throws airhorn
 fx 2: siren laser zap scratches turntable turntables downshifter tapestop subdrop ocean thunder
 fx 2: downer
+fx 2: braams braam
 fx 2: backwards backward orchhit
 fx 2: traffic waves storm nature forest fieldrecording echo roomtone cymbalswell buildup efeitos
 fx 1.5: hit hits crowd return returns radio tape wind feedback build
@@ -238,7 +241,7 @@ SYNTH_MODIFIERS = word_set("synth synths syn moog minimoog juno prophet ob6 jupi
 #: Words that carry no role: positions, mic models, takes, channel and DAW words.
 FILLERS = word_set(
     """
-    open closed mute muted body neck dirty hard soft loud quiet short long fast slow big small wide
+    score open closed mute muted body neck dirty hard soft loud quiet short long fast slow big small wide
     narrow center centre rear ghost parallel smash crushed compressed gated gate
     lofi in out inside outside top bot btm bottom up down under over front reso resonant beater hi
     lo low high mid l r m s c lt rt left right mono stereo st ms side sides close far near di
@@ -375,6 +378,9 @@ PAIRS: dict[tuple[str, str], str] = {
     ("room", "tone"): "roomtone",
     ("roland", "td"): "rolandtd",
     ("band", "room"): "bandroom",
+    ("log", "drum"): "logdrum",
+    ("log", "drums"): "logdrum",
+    ("talking", "drum"): "talkingdrum",
     ("e", "kit"): "ekit",
     ("efx", "cymbal"): "cymbal",
     ("fx", "cymbal"): "cymbal",

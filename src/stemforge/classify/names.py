@@ -102,6 +102,8 @@ def _decide(tokens: tuple[Token, ...]) -> Classification:
         if soft:
             return Classification("exclude", 0.8, f"name says {_quote(soft[:1])}: a whole-song file, not for stems")
         meaningful = [w for w in words if not w.isdigit() and w not in DAW_DEFAULT_WORDS and w not in FILLERS]
+        if "solo" in present and all(w in FILLERS or w.isdigit() for w in words):
+            return Classification("guitars", 0.4, 'name says "solo" only: most often a guitar solo')
         if not meaningful:
             return Classification("other", 0.1, "a DAW default name: nothing to go on")
         return Classification("other", 0.05, "name matches no rule")

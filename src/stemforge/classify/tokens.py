@@ -186,7 +186,7 @@ def _read(word: str) -> tuple[tuple[str, float], ...]:
         for length in _TAIL_LENGTHS:
             if len(word) - length >= 3 and word[-length:] in _TAILS:
                 return ((word[-length:], 0.5),)
-    if len(word) >= 5 and word.isalpha():  # one letter wrong, missing, extra or swapped
+    if len(word) >= 6 and word.isalpha():  # one letter wrong, missing, extra or swapped
         shorter = [word[:i] + word[i + 1 :] for i in range(len(word))]
         candidates = {_TYPOS.get(w) for w in [word, *shorter]} | {w for w in shorter if w in ROLE_WORDS}
         known = sorted(w for w in candidates if w)
