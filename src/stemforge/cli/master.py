@@ -59,14 +59,18 @@ def master(
     if reference is not None and not reference.exists():
         raise InputNotFoundError(f"--reference {reference}: no such file")
     moves: list[StemMove] = []
+    explicit_loudness = target is not None or lufs is not None
     src = open_input(source)
     session_master = getattr(src.session, "master", None)
     if session_master is not None:
         moves.extend(getattr(session_master, "stems", ()) or ())
-        if target is None and lufs is None and ceiling is None:
-            target, lufs, ceiling = session_master.target, session_master.lufs, session_master.ceiling_dbtp
+        # The session's [master] gives the defaults; a target named on the command line
+        # replaces all three, and --lufs / --ceiling replace one each.
+        if target is None:
+            target = session_master.target
+            lufs = lufs if lufs is not None else session_master.lufs
+            ceiling = ceiling if ceiling is not None else session_master.ceiling_dbtp
     moves.extend(parse_stem_option(option) for option in (stem or []))
-    explicit_loudness = target is not None or lufs is not None
     target_name, target_lufs, ceiling_dbtp = resolve_target(target, lufs=lufs, ceiling_dbtp=ceiling)
     settings = MasterSettings(
         target=target_name,
