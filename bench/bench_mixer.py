@@ -200,21 +200,26 @@ def dsp_floor_cpu_s(seconds: float) -> float:
     return (end.user - start.user) + (end.system - start.system)
 
 
-def timed(fn: Callable[[Path], None], out_dir: Path, repeats: int) -> tuple[float, float]:
-    """Best wall time over ``repeats`` runs and the CPU use (0–1 of all cores) of that run."""
+def timed_round_robin(cases: list[tuple[Callable[[Path], None], Path]], repeats: int) -> list[tuple[float, float]]:
+    """Best wall time of each case and the CPU use (0–1 of all cores) of that run.
+
+    The cases take turns (a, b, c, a, b, c, …) so that a shared machine's changing load
+    falls on all of them alike.
+    """
     proc = psutil.Process()
-    best, best_cpu = math.inf, 0.0
+    best = [(math.inf, 0.0) for _ in cases]
     for _ in range(repeats):
-        shutil.rmtree(out_dir, ignore_errors=True)
-        cpu0 = proc.cpu_times()
-        t0 = time.perf_counter()
-        fn(out_dir)
-        wall = time.perf_counter() - t0
-        cpu1 = proc.cpu_times()
-        used = (cpu1.user - cpu0.user) + (cpu1.system - cpu0.system)
-        if wall < best:
-            best, best_cpu = wall, used / (wall * (os.cpu_count() or 1))
-    return best, best_cpu
+        for k, (fn, out_dir) in enumerate(cases):
+            shutil.rmtree(out_dir, ignore_errors=True)
+            cpu0 = proc.cpu_times()
+            t0 = time.perf_counter()
+            fn(out_dir)
+            wall = time.perf_counter() - t0
+            cpu1 = proc.cpu_times()
+            used = (cpu1.user - cpu0.user) + (cpu1.system - cpu0.system)
+            if wall < best[k][0]:
+                best[k] = (wall, used / (wall * (os.cpu_count() or 1)))
+    return best
 
 
 def null_residual_dbfs(out_dir: Path) -> float:
@@ -238,6 +243,15 @@ def write_section(text: str) -> None:
     temp = RESULTS.with_name(f".{RESULTS.name}.tmp-{os.getpid()}")
     temp.write_text(new)
     os.replace(temp, RESULTS)
+
+
+def revision() -> str:
+    import subprocess
+
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
 
 
 def machine() -> str:
@@ -265,13 +279,14 @@ def main(argv: list[str] | None = None) -> int:
     duration = sf.info(files_dir / "mix.wav").duration
 
     rows = []
-    t_files, cpu_files = timed(lambda d: stemforge_files(session, d), files_dir, repeats)
-    rows.append(("(a) stemforge `render_session` → 6 stems + mix, wav24 files", t_files, cpu_files))
-    t_engine, cpu_engine = timed(lambda d: stemforge_engine(session, d), engine_dir, repeats)
-    rows.append(("(b) stemforge `render_blocks` (decode + DSP, no files)", t_engine, cpu_engine))
     daw = DawDreamerGraph(session, seconds)
     daw.render(daw_dir)  # warm-up
-    t_daw, cpu_daw = timed(daw.render, daw_dir, repeats)
+    (t_files, cpu_files), (t_engine, cpu_engine), (t_daw, cpu_daw) = timed_round_robin(
+        [(lambda d: stemforge_files(session, d), files_dir), (lambda d: stemforge_engine(session, d), engine_dir), (daw.render, daw_dir)],
+        repeats,
+    )
+    rows.append(("(a) stemforge `render_session` → 6 stems + mix, wav24 files", t_files, cpu_files))
+    rows.append(("(b) stemforge `render_blocks` (decode + DSP, no files)", t_engine, cpu_engine))
     rows.append(("(c) DawDreamer, same graph, audio in memory, no files", t_daw, cpu_daw))
 
     floor_cpu = dsp_floor_cpu_s(seconds)
@@ -279,8 +294,9 @@ def main(argv: list[str] | None = None) -> int:
     intro = (
         f"`bench/bench_mixer.py`: {TRACKS} mono tracks × {seconds / 60:g} min at 48 kHz in {len(STEMS)} stems; every track EQ "
         "(HP 12 dB/oct, low shelf, high shelf) + compressor, post-fader sends to a reverb and a delay return, each return run "
-        f"once per stem ({2 * len(STEMS)} instances); best of {repeats} after a warm-up; {machine()}; "
-        f"load average at the start {load_before:.1f}, at the end {os.getloadavg()[0]:.1f} (the machine is shared)."
+        f"once per stem ({2 * len(STEMS)} instances); best of {repeats} (taking turns) after a warm-up; {machine()}; "
+        f"load average at the start {load_before:.1f}, at the end {os.getloadavg()[0]:.1f} (the machine is shared); "
+        f"revision {revision()}."
     )
     cores = os.cpu_count() or 1
     lines = [
