@@ -86,3 +86,14 @@ def test_problems_in_different_parts_of_the_song(demo_delivery: Delivery, tmp_pa
     report = run(song, tmp_path, stems=stems | {a: shift(early, 120), b: shift(late, -33)})
     shifts = {f.file: f.details["shift_frames"] for f in report.find("SF501")}
     assert shifts == {f"Night Owl - {a}.wav": 120, f"Night Owl - {b}.wav": -33}
+
+
+def test_stems_at_another_level_than_in_the_mix(demo_delivery: Delivery, tmp_path: Path) -> None:
+    quiet, loud = demo_delivery.by_energy()[1], demo_delivery.by_energy()[3]
+    stems = dict(demo_delivery.stems) | {quiet: demo_delivery.stems[quiet] * np.float32(0.7),
+                                         loud: demo_delivery.stems[loud] * np.float32(1.2)}
+    report = run(demo_delivery, tmp_path, stems=stems)
+    assert causes(report) == {"SF508"}
+    gains = {f.file: f.details["gain_db"] for f in report.find("SF508")}
+    assert gains == {f"Night Owl - {quiet}.wav": pytest.approx(-3.10, abs=0.02),
+                     f"Night Owl - {loud}.wav": pytest.approx(1.58, abs=0.02)}

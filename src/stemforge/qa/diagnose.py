@@ -47,10 +47,18 @@ CLIP_LEVEL = 1.0
 #: ... or at least this fraction when the shifted stem correlates with the mix this well.
 MIN_SHARE_MATCHED = 0.05
 MATCHED_CORRELATION = 0.9
+#: A shift of 1–2 samples must leave at most this fraction of the residual energy.
+SMALL_SHIFT_REMAINDER = 0.1
+#: Regularization of the whitened correlation, relative to the stem's mean power.
+WHITENING_FLOOR = 1e-3
+#: Candidate corrections tried per round, best predicted first.
+CANDIDATES_TRIED = 4
 #: A whole-mix offset must leave at most this fraction of the residual energy.
 MIX_OFFSET_REMAINDER = 0.1
 #: Residual-weighted coherence with the stem sum above which the residual is a filtered copy (EQ).
 LINEAR_COHERENCE = 0.8
+#: A per-stem level fit must explain at least this share of the residual (SF508).
+STEM_LEVEL_SHARE = 0.9
 #: Windows analysed at most, each at the loudest residual not yet looked at.
 MAX_WINDOWS = 3
 #: A later window is analysed only if its residual is at least this share of the loudest (−20 dB).
@@ -178,6 +186,13 @@ def find_corrections(window: _Window, *, sample_rate: int, skip: frozenset[int] 
     templates = [_rfft_channels(c, nfft) for c in centers]
     extended = [_rfft_channels(s, nfft) for s in window.stems]
     autos = [_irfft(np.sum(e * np.conj(t), axis=0), nfft, 2 * lag + 1) for e, t in zip(extended, templates, strict=True)]
+    # Whitened (phase-transform-like) correlation picks the lag: a delayed copy gives a sharp
+    # peak whatever the stem's spectrum, where the plain correlation of a bass is broad.
+    whiteners = []
+    for t in templates:
+        power = np.sum(np.abs(t) ** 2, axis=0)
+        whiteners.append(np.conj(t) / (power + WHITENING_FLOOR * float(power.mean()) + 1e-30))
+    white_autos = [_irfft(np.sum(e * w, axis=0), nfft, 2 * lag + 1) for e, w in zip(extended, whiteners, strict=True)]
     corrections: list[Correction] = []
     offset = None if skip else _mix_offset(window, templates, nfft)
     if offset is not None:
@@ -189,35 +204,41 @@ def find_corrections(window: _Window, *, sample_rate: int, skip: frozenset[int] 
         if res_energy <= 0:
             break
         res_spec = _rfft_channels(window.residual, nfft)
-        best: tuple[float, int, int, int, float] | None = None  # gain, index, j, sign, r
+        candidates: list[tuple[float, int, int, int, float]] = []  # gain, index, j, sign, r
         for i, template in enumerate(templates):
             if i in done or center_energy[i] <= 0:
                 continue
             r = _irfft(np.sum(res_spec * np.conj(template), axis=0), nfft, 2 * lag + 1) + autos[i]
-            j = int(np.argmax(np.abs(r)))
-            sign = 1 if r[j] >= 0 else -1
+            h = _irfft(np.sum(res_spec * whiteners[i], axis=0), nfft, 2 * lag + 1) + white_autos[i]
+            j = int(np.argmax(np.abs(h)))
+            sign = 1 if h[j] >= 0 else -1
             gain = sign * r[j] - r[lag]  # index `lag` is lag 0
-            if gain > 0 and (best is None or gain > best[0]):
-                best = (float(gain), i, j, sign, float(r[j]))
-        if best is None or 2 * best[0] < MIN_SHARE_MATCHED * res_energy:
+            if 2 * gain >= MIN_SHARE_MATCHED * res_energy:
+                candidates.append((float(gain), i, j, sign, float(r[j])))
+        # The predicted gain ignores the window's edges; try the most promising few for real.
+        accepted = None
+        for _, i, j, sign, r_peak in sorted(candidates, reverse=True)[:CANDIDATES_TRIED]:
+            late = lag - j
+            fixed = sign * read_window(window.paths[i], start_frame=window.start - lag + late,
+                                       frames=frames + 2 * lag, channels=window.channels)
+            new_residual = window.residual + window.stems[i] - fixed
+            new_energy = window.energy(new_residual)
+            t_energy = window.energy(window.residual + window.stems[i])
+            rho = r_peak / math.sqrt(center_energy[i] * t_energy) if t_energy > 0 else 0.0
+            rho = max(-1.0, min(1.0, rho))
+            # Accept a correction that removes half the residual, or a smaller share when the
+            # stem matches the mix almost perfectly at that lag (other problems dominate).
+            small = sign > 0 and abs(late) <= 2
+            matched = abs(rho) >= MATCHED_CORRELATION and not small
+            # EQ's group delay on the mix also looks like a sample or two: such a small shift
+            # must remove nearly all (90 %) of the residual, as a real one does.
+            needed = SMALL_SHIFT_REMAINDER if small else 1 - MIN_IMPROVEMENT
+            if new_energy <= needed * res_energy or (matched and new_energy <= (1 - MIN_SHARE_MATCHED) * res_energy):
+                accepted = (i, late, sign, rho, new_residual, new_energy, fixed)
+                break
+        if accepted is None:
             break
-        _, i, j, sign, r_peak = best
-        late = lag - j
-        fixed = sign * read_window(window.paths[i], start_frame=window.start - lag + late,
-                                   frames=frames + 2 * lag, channels=window.channels)
-        new_residual = window.residual + window.stems[i] - fixed
-        new_energy = window.energy(new_residual)
-        t_energy = window.energy(window.residual + window.stems[i])
-        rho = r_peak / math.sqrt(center_energy[i] * t_energy) if t_energy > 0 else 0.0
-        rho = max(-1.0, min(1.0, rho))
-        # Accept a correction that removes half the residual, or a smaller share when the
-        # stem matches the mix almost perfectly at that lag (other problems dominate).
-        # Not for shifts of a sample or two: EQ on the mix delays it by about that much.
-        matched = abs(rho) >= MATCHED_CORRELATION and (sign < 0 or abs(late) > 2)
-        if new_energy > (1 - MIN_IMPROVEMENT) * res_energy and not (
-            matched and new_energy <= (1 - MIN_SHARE_MATCHED) * res_energy
-        ):
-            break
+        i, late, sign, rho, new_residual, new_energy, fixed = accepted
         corrections.append(Correction(i, late, sign < 0, float(rho), round(energy_db(res_energy, max(new_energy, 1e-30)), 1)))
         window.residual = new_residual
         window.stems[i] = fixed
@@ -396,12 +417,19 @@ def _diagnose_window(
     if remaining_db <= NULL_PASS_DB:
         return findings, True
     findings += _explain_rest(window, sample_rate=sample_rate, null=null, remaining_db=remaining_db,
-                              explained_any=bool(corrections) or bool(known), mix_name=mix.name)
+                              explained_any=bool(corrections) or bool(known), mix_name=mix.name, names=names)
     return findings, False
 
 
 def _explain_rest(
-    window: _Window, *, sample_rate: int, null: NullResult, remaining_db: float, explained_any: bool, mix_name: str
+    window: _Window,
+    *,
+    sample_rate: int,
+    null: NullResult,
+    remaining_db: float,
+    explained_any: bool,
+    mix_name: str,
+    names: Sequence[str],
 ) -> list[Finding]:
     """Stages 2–4 on the residual left after shift/polarity corrections."""
     m = window.center(window.mix)
@@ -449,6 +477,14 @@ def _explain_rest(
                         f"the mix is {abs(gain_db):.2f} dB {word} than the sum of the stems (a gain change on the mix bus or on every stem)",
                         mix_name, base | {"gain_db": round(gain_db, 3)})]
 
+    levels = _stem_levels(window, names, r)
+    if levels:
+        return [Finding("SF508", Severity.FAIL,
+                        f"is {abs(db):.2f} dB {'quieter' if db < 0 else 'louder'} than in the mix (its fader or gain "
+                        "changed after the stems were printed); re-print it at the mix's level",
+                        name, base | {"gain_db": round(db, 3), "explained_share": round(share, 3)})
+                for name, db, share in levels]
+
     rho = float(np.sum(r.astype(np.float64) * s)) / math.sqrt(e_r * e_s) if e_r > 0 else 0.0
     if loud.sum() >= 4 and e_segment <= MIN_IMPROVEMENT * e_r:
         g_db = 20 * np.log10(np.clip(seg_g[loud], 1e-6, None))
@@ -489,6 +525,38 @@ def _explain_rest(
         f"the residual ({null.residual_db:.1f} dB) follows the stems (correlation {rho:+.2f}) but is not a shift, "
         "polarity, gain, limiter or EQ: likely saturation or stereo processing on the mix bus",
         mix_name, base | {"residual_stem_correlation": round(rho, 3), "coherence": round(coherence, 3)})]
+
+
+def _stem_levels(window: _Window, names: Sequence[str], residual: Samples) -> list[tuple[str, float, float]]:
+    """Stems whose level differs from their level in the mix: ``(name, stem − mix dB, share)``.
+
+    Least squares over the window: ``residual ≈ Σ a_i · stem_i``; the mix then holds stem
+    ``i`` at ``1 + a_i`` times its file's level. Reported only when the fit explains at least
+    90 % of the residual, the gains differ between stems (equal gains are a mix-level
+    offset, SF505) and some stem sits at its mix level (all of them off is mix-bus processing).
+    """
+    active = [i for i, x in enumerate(window.stems) if window.energy(x) > 0]
+    if not active or len(active) > 32:
+        return []
+    columns = np.stack([window.center(window.stems[i]).astype(np.float64).ravel() for i in active], axis=1)
+    target = residual.astype(np.float64).ravel()
+    e_r = float(target @ target)
+    if e_r <= 0:
+        return []
+    coef, *_ = np.linalg.lstsq(columns, target, rcond=None)
+    rest = target - columns @ coef
+    share = 1.0 - float(rest @ rest) / e_r
+    if share < STEM_LEVEL_SHARE or float(np.ptp(coef)) < 1e-3:
+        return []
+    out = []
+    for i, a in zip(active, coef, strict=True):
+        if 1.0 + a <= 0:
+            return []  # not a level change (a polarity or worse), leave it to the other stages
+        db = -20.0 * math.log10(1.0 + float(a))  # file level relative to the mix's
+        if abs(db) >= 0.1:
+            out.append((names[i], db, share))
+    # Every stem off by some amount is the mix bus (a compressor's average gain), not the stems.
+    return out if len(out) < len(active) else []
 
 
 def _linear_fit(stem_sum: Samples, residual: Samples, sample_rate: int) -> tuple[float, dict[str, float]]:

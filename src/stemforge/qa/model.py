@@ -68,6 +68,7 @@ _CODES = (
     CheckCode("SF505", "mix-gain-offset", "mix level equals the stem sum"),
     CheckCode("SF506", "mix-format-mismatch", "mix matches the stems' format"),
     CheckCode("SF507", "mix-clipped", "the mix does not clip"),
+    CheckCode("SF508", "stem-level-mismatch", "each stem at its level in the mix"),
     CheckCode("SF509", "unexplained-residual", "no other mix-bus difference"),
 )
 
