@@ -123,6 +123,7 @@ def test_words_every_track_shares_do_not_decide() -> None:
     assert results[1].confidence <= 0.1 and '"Bass Lake" ignored' in results[1].reason
     # but shared words that are all a name says still count
     assert _roles(["Drums_01", "Drums_02", "Drums_03"]) == ["drums"] * 3
+    assert _roles(["Kick In", "Kick Out", "Kick Sub", "Kick Sample"]) == ["drums"] * 4
     assert _roles(["Vocals - Lead", "Vocals - Dbl", "Vocals - Harm"]) == ["lead_vocals", "backing_vocals", "backing_vocals"]
 
 

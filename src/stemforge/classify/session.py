@@ -248,8 +248,8 @@ def _shared_words(names: Sequence[str]) -> list[tuple[int, int]]:
 
 
 def _classify_names(names: Sequence[str]) -> list[Classification]:
-    """Classify each name; when every name shares words (a song title) and most names say
-    something without them, read the names without them."""
+    """Classify each name; when every name shares words (a song title) and three quarters
+    of the names say something without them, read the names without them."""
     results = [classify_name(name) for name in names]
     shared = _shared_words(names)
     if not any(head or tail for head, tail in shared):
@@ -260,8 +260,8 @@ def _classify_names(names: Sequence[str]) -> list[Classification]:
         tokens = tokenize(name.replace("\\", "/").split("/")[-1])
         own.append(classify_name(" ".join(t.text for t in tokens[head : len(tokens) - tail])))
         titles.append(" ".join(t.text for t in [*tokens[:head], *tokens[len(tokens) - tail :]]))
-    if sum(r.confidence > 0.35 for r in own) * 2 < len(names):
-        return results  # the shared words are what the names say ("Drums 01", "Drums 02")
+    if sum(r.confidence > 0.35 for r in own) < 0.75 * len(names):
+        return results  # the shared words are what the names say ("Drums 01", "Kick In", "Kick Out")
     for i, mine in enumerate(own):
         if mine.confidence > 0.35 or (mine.confidence <= 0.1 and mine.role != results[i].role):
             note = f' ("{titles[i]}" ignored)' if mine.role != results[i].role else ""
