@@ -276,22 +276,20 @@ def dawdreamer_render(session: Session, out_dir: Path) -> None:
 
 
 def naive_render(session: Session, out_dir: Path) -> None:
-    """(d) Load every file whole, sum with numpy, write."""
-    frames = _length(session)
+    """(d) Load every file into memory with soundfile, then sum with numpy, then write."""
+    members = [t for t in session.tracks if t.stem in {s.name for s in session.stems}]
+    audio = [sf.read(str(t.files[0]), dtype="float32", always_2d=True)[0] for t in members]
+    frames = max(a.shape[0] for a in audio)
     buses = {s.name: np.zeros((frames, 2), np.float32) for s in session.stems}
-    for track in session.tracks:
-        if track.stem not in buses:
-            continue
-        data, _ = sf.read(str(track.files[0]), dtype="float32", always_2d=True)
+    for track, data in zip(members, audio, strict=True):
         left, right = _pan_gains(data.shape[1], track.pan, track.gain_db)
-        buses[track.stem] += data * np.array([left, right], np.float32)
-        del data
+        buses[track.stem][: data.shape[0]] += data * np.array([left, right], np.float32)
     mix = np.zeros((frames, 2), np.float32)
     for stem in session.stems:
         buses[stem.name] *= np.float32(10.0 ** (stem.gain_db / 20.0))
         mix += buses[stem.name]
-    for path, audio in zip(_out_paths(session, out_dir), [*buses.values(), mix], strict=True):
-        sf.write(str(path), audio, SAMPLE_RATE, "PCM_24", format="WAV")
+    for path, out in zip(_out_paths(session, out_dir), [*buses.values(), mix], strict=True):
+        sf.write(str(path), out, SAMPLE_RATE, "PCM_24", format="WAV")
 
 
 CONTENDERS: dict[str, tuple[str, Callable[[Session, Path], None]]] = {
@@ -514,6 +512,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="20-second session, 1 run each, no RSS, RESULTS.md untouched")
     parser.add_argument("--only", default="a,a2,b,c,d", help="contenders to time, comma-separated")
+    parser.add_argument("--repeats", type=int, default=3, help="timed runs of each contender after the warm-up (default 3)")
     parser.add_argument("--no-rss", action="store_true", help="skip the 32-track 10-minute memory measurement")
     parser.add_argument("--child", nargs=3, metavar=("KIND", "SESSION", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -525,7 +524,7 @@ def main(argv: list[str] | None = None) -> int:
     session_path = make_session(OUT / ("quick" if args.quick else "s24x4min"), TRACKS_24, seconds=seconds, seed=2)
     session = load_session(session_path)
     frames = _length(session)
-    repeats = 1 if args.quick else 3
+    repeats = 1 if args.quick else args.repeats
     keys = [k for k in CONTENDERS if k in args.only.split(",")]
     for key in keys:
         print(f"({key}) {CONTENDERS[key][0]}", flush=True)
@@ -541,6 +540,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.quick and not args.no_rss:
         big_path = make_session(OUT / "s32x10min", TRACKS_32, seconds=600.0, seed=3)
         big = load_session(big_path)
+        big_label = f"{len(big.tracks)} tracks × {_length(big) / SAMPLE_RATE / 60:g} min ({len(big.stems)} stems + mix)"
         print("peak RSS, 32 tracks × 10 min, fresh processes", flush=True)
         rss["baseline"] = measure_rss("baseline", big_path)
         rss["stemforge"] = measure_rss("stemforge", big_path)
@@ -594,7 +594,7 @@ def main(argv: list[str] | None = None) -> int:
     if "d" in best and "b" in best:
         lines.append(f"- (d) / (b) = {best['d'] / best['b']:.2f}.")
     if rss:
-        lines += ["", "Peak RSS, 32 tracks × 10 min (8 stems + mix), each in a fresh process (`VmHWM`):", ""]
+        lines += ["", f"Peak RSS, {big_label}, each in a fresh process (`VmHWM`):", ""]
         lines.append(f"- interpreter + imports alone: {rss['baseline']['maxrss_mb']:.0f} MB")
         verdict = "met" if rss["stemforge"]["maxrss_mb"] < 500 else "missed"
         lines.append(f"- stemforge render: {rss['stemforge']['maxrss_mb']:.0f} MB ({rss['stemforge']['seconds']:.1f} s) — goal < 500 MB {verdict}")
