@@ -31,7 +31,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,7 +41,7 @@ from scipy.signal import lfilter
 
 from stemforge.importers.folder import import_folder
 from stemforge.render import render_session
-from stemforge.session import Session, Stem, load_session, save_session
+from stemforge.session import Session, load_session, save_session
 
 BENCH = Path(__file__).resolve().parent
 OUT = BENCH / "out" / "render"
@@ -209,15 +209,20 @@ def io_floor_threaded(session: Session, out_dir: Path) -> None:
     payload = np.full((BLOCK_FRAMES, 2), 0.25, np.float32) * np.sin(np.arange(BLOCK_FRAMES, dtype=np.float32))[:, None]
     readers = [sf.SoundFile(str(f)) for f in files]
     writers = [sf.SoundFile(str(p), "w", SAMPLE_RATE, 2, "PCM_24", format="WAV") for p in _out_paths(session, out_dir)]
+
+    def write_all(frames: int) -> None:
+        for w in writers:
+            w.write(payload[:frames])
+
     with ThreadPoolExecutor(2) as read_pool, ThreadPoolExecutor(1) as write_pool:
-        pending = None
+        pending: Future[None] | None = None
         for start in range(0, frames, BLOCK_FRAMES):
             n = min(BLOCK_FRAMES, frames - start)
             for future in [read_pool.submit(r.read, n, dtype="float32", always_2d=True) for r in readers]:
                 future.result()
             if pending is not None:
                 pending.result()
-            pending = write_pool.submit(lambda n=n: [w.write(payload[:n]) for w in writers])
+            pending = write_pool.submit(write_all, n)
         if pending is not None:
             pending.result()
     for f in [*readers, *writers]:
@@ -418,7 +423,7 @@ def cpu_breakdown(session: Session, *, repeats: int = 2) -> dict[str, float]:
 def _revision() -> str:
     """HEAD's short hash, marked ``+dirty`` when the render engine has uncommitted changes."""
     def git(*args: str) -> str:
-        return subprocess.run(["git", *args], cwd=BENCH.parent, capture_output=True, text=True).stdout.strip()
+        return subprocess.run(["git", *args], cwd=BENCH.parent, capture_output=True, text=True, check=False).stdout.strip()
 
     dirty = git("status", "--porcelain", "src/stemforge/render", "src/stemforge/audio")
     return (git("rev-parse", "--short", "HEAD") or "unknown") + ("+dirty" if dirty else "")
@@ -573,10 +578,12 @@ def main(argv: list[str] | None = None) -> int:
         f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} by `bench/bench_render.py` at {revision} on {_machine()}.",
         f"Load average (1 min) {load_before[0]:.2f} before, {load_after[0]:.2f} after.",
         "",
-        f"Session: {len(session.tracks)} tracks ({channels} channels), {duration_s:g} s at {SAMPLE_RATE} Hz, 24-bit WAV in; "
-        f"{len(session.stems)} stems + mix out, 24-bit stereo WAV. Best of {repeats} after a warm-up round (page cache warm), "
-        "contenders taken in turn; CPU = user + system seconds of all threads; "
-        f"blocks of {BLOCK_FRAMES} frames; DawDreamer buffer {DAWDREAMER_BUFFER_FRAMES} frames.",
+        (
+            f"Session: {len(session.tracks)} tracks ({channels} channels), {duration_s:g} s at {SAMPLE_RATE} Hz, 24-bit WAV in; "
+            f"{len(session.stems)} stems + mix out, 24-bit stereo WAV. Best of {repeats} after a warm-up round (page cache warm), "
+            "contenders taken in turn; CPU = user + system seconds of all threads; "
+            f"blocks of {BLOCK_FRAMES} frames; DawDreamer buffer {DAWDREAMER_BUFFER_FRAMES} frames."
+        ),
         "",
         "| contender | best wall s | runs, wall s | real-time factor | wall × (a) | best CPU s | CPU × (a) | peak of mix − stemforge's mix |",
         "| --- | --- | --- | --- | --- | --- | --- | --- |",
