@@ -1,25 +1,30 @@
-"""Why a null test failed: shifted or polarity-inverted stems, a missing stem, mix-bus processing.
+"""Why a null test failed: shifted or polarity-inverted stems, stem levels, a missing stem, mix-bus processing.
 
-Works on one window of a few seconds around the loudest part of the residual
-``R = mix − Σ stems`` (read from the files, never the whole song), in stages:
+Works on windows of a few seconds of the residual ``R = mix − Σ stems`` (read from the
+files, never the whole song): the loudest part first, then up to two more elsewhere with
+the corrections found so far applied. In each window, in stages:
 
-1. **Shift and polarity.** A stem ``f`` that belongs in the mix appears there as
-   ``T = R + f`` (the mix minus every *other* stem). Its cross-correlation with ``T``
-   (FFT, lags within ±``max_lag_s``) peaks at the lag the stem is late by, with the sign
-   of its polarity. Replacing the stem by its corrected copy changes the residual energy
-   by ``−2·(s·r[k] − r[0])``; the stem with the largest gain is corrected first, the
-   residual updated, and the search repeated while a correction removes at least half of
-   the remaining residual energy (3 dB). Correlations are linear in ``T``, so the stems'
-   spectra are computed once and only the residual's is recomputed per round.
-2. **Mix gain and dynamics.** With ``S`` the corrected stem sum, a single gain ``g``
-   with ``mix ≈ g·S`` means a level offset; a gain that changes segment by segment
-   (≈21 ms) and is lowest where the mix is loudest means a limiter or compressor on the
-   mix bus that the stems were printed without; the residual then tracks the mix's peaks.
-3. **Missing stem.** A residual unrelated to the stems (uncorrelated, low coherence) is
-   material the mix has and no stem carries; its level and spectrum are reported.
-4. **EQ.** A residual that is a linear filter of the stems (high coherence between the two)
-   is EQ on the mix bus; the mix/stems transfer function says where and by how much.
-5. Anything else is reported as unexplained (saturation, width on the mix bus).
+1. **Shift and polarity (SF501, SF502).** First the mix against the sum of all stems (the
+   whole mix offset). Then per stem: a stem ``f`` that belongs in the mix appears there as
+   ``T = R + f`` (the mix minus every *other* stem). Its whitened cross-correlation with
+   ``T`` (cross-spectrum over the stem's power spectrum, lags within ±``max_lag_s``) peaks
+   sharply at the lag the stem is late by, with the sign of its polarity; the plain
+   correlation ``r`` predicts how much residual the correction removes
+   (``2·(s·r[k] − r[0])``). The best few candidates are tried for real; the first that
+   removes half the residual (or less, for a near-perfect match that is not a 1–2 sample
+   shift) is applied and the search repeated. Correlations are linear in ``T``, so the
+   stems' spectra are computed once and only the residual's is recomputed per round.
+2. **Clipping, levels and dynamics (SF507, SF505, SF508, SF504).** With ``S`` the corrected
+   stem sum: the stem sum over full scale where an integer mix clipped; a single gain ``g``
+   with ``mix ≈ g·S`` (mix level offset); a least-squares fit of ``R`` onto the stems
+   (stems printed at another level than the mix holds them); a gain that changes segment
+   by segment (≈21 ms) and is lowest where the mix is loudest (a limiter or compressor on
+   the mix bus; the residual then tracks the mix's peaks).
+3. **EQ (SF509).** A residual that is a linear filter of the stems (high coherence between
+   the two) is EQ on the mix bus; the mix/stems transfer function says where and how much.
+4. **Missing stem (SF503).** A residual unrelated to the stems (uncorrelated, low
+   coherence) is material the mix has and no stem carries; its level and spectrum are reported.
+5. Anything else is reported as unexplained (SF509: saturation, width on the mix bus).
 """
 
 from __future__ import annotations
