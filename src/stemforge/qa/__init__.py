@@ -6,7 +6,14 @@
 """
 
 from stemforge.qa.delivery import check_delivery, find_stem_files
-from stemforge.qa.model import CODES, CheckCode, DeliveryReport, Finding, Severity, StemSummary
+from stemforge.qa.model import (
+    CODES,
+    CheckCode,
+    DeliveryReport,
+    Finding,
+    Severity,
+    StemSummary,
+)
 from stemforge.qa.null import NULL_PASS_DB
 
 __all__ = [
