@@ -109,6 +109,7 @@ def test_warnings_alone_exit_0(cli, tmp_path: Path, wav) -> None:
     data = json.loads(result.out)
     assert result.code == 0 and data["status"] == "warn"
     assert any(f["code"] == "SF301" and f["severity"] == "warn" for f in data["findings"])
+    assert cli("check", tmp_path / "s", "--strict").code == 1
 
 
 def test_missing_folder_is_a_user_error(cli, tmp_path: Path) -> None:

@@ -30,6 +30,7 @@ def check(
     headroom: Annotated[float, typer.Option("--headroom-dbtp", help="Warn when a stem's true peak is above this.")] = -1.0,
     max_shift_s: Annotated[float, typer.Option(help="Largest stem shift searched for, in seconds.")] = 1.0,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List passed checks too.")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="Exit 1 on warnings too (for delivery gates in CI).")] = False,
 ) -> None:
     """Check a stem delivery: formats, lengths, levels, stereo, names and, with --mix, the null test."""
     from stemforge.qa import check_delivery
@@ -49,7 +50,7 @@ def check(
         _print_table(result, verbose=verbose)
         if report is not None:
             err.print(f"report: {report}", markup=False)
-    if not result.passed:
+    if not result.passed or (strict and result.severity is Severity.WARN):
         raise typer.Exit(1)
 
 
