@@ -48,6 +48,8 @@ def test_package_contents_and_manifest(package: Path, render_dir: Path) -> None:
         assert item["frames"] == sf.info(render_dir / item["file"]).frames == 96000
         assert isinstance(item["integrated_lufs"], float) and isinstance(item["true_peak_dbtp"], float)
     assert [s["role"] for s in manifest["stems"]] == ["drums", "bass", "lead_vocals"]
+    assert [s["tracks"] for s in manifest["stems"]] == [["drums"], ["bass"], ["lead_vocals"]]
+    assert "bass: bass" in readme
     assert manifest["qa"]["status"] in ("pass", "warn") and manifest["qa"]["null_residual_db"] < -90
     assert "Test Song by The Testers" in readme and "120 BPM" in readme and "stemforge verify" in readme
 

@@ -122,6 +122,10 @@ def readme_text(manifest: Mapping[str, Any]) -> str:
                      _fmt(stem.get("true_peak_dbtp"), "dBTP")))
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     lines += ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows]
+    with_tracks = [s for s in manifest["stems"] if s.get("tracks")]
+    if with_tracks:
+        lines += ["", "What each stem holds:", ""]
+        lines += [f"  {s['name']}: {', '.join(s['tracks'])}" for s in with_tracks]
     lines += [
         "",
         "Checking the files",

@@ -156,7 +156,11 @@ def build_manifest(folder: Path, *, run_checks: bool = True) -> tuple[dict[str, 
         if name in files:
             raise UsageError(f"{folder / 'render.json'}: {name} is listed twice")
         files[name] = path
-        heads.append({"name": str(stem.get("name") or Path(name).stem), "role": stem.get("role")})
+        head: dict[str, Any] = {"name": str(stem.get("name") or Path(name).stem), "role": stem.get("role")}
+        tracks = stem.get("tracks")
+        if isinstance(tracks, list) and all(isinstance(t, str) for t in tracks):
+            head["tracks"] = list(tracks)
+        heads.append(head)
     # One file at a time: the loudness meter sets a process-wide BLAS thread limit while it runs.
     measured = [_measure(path, name) for name, path in files.items()]
     mix, stems = measured[0], [head | entry for head, entry in zip(heads, measured[1:], strict=True)]
