@@ -79,9 +79,10 @@ def _fmt(value: Any, unit: str, digits: int = 1) -> str:
 def readme_text(manifest: Mapping[str, Any]) -> str:
     """The package's README.txt: what is inside and how to use and verify it."""
     title = manifest["title"]
+    heading = f"{title}" + (f" by {manifest['artist']}" if manifest.get("artist") else "")
     lines = [
-        f"{title}" + (f" by {manifest['artist']}" if manifest.get("artist") else ""),
-        "=" * max(20, len(title)),
+        heading,
+        "=" * len(heading),
         "",
         "Stem package written by " + str(manifest.get("generator", "stemforge")) + ".",
         "",
