@@ -114,3 +114,19 @@ def test_non_linear_return_reports_which_stems_cannot_null_and_the_residual(sour
     assert stems["drums"]["null_residual_dbfs"] == entry["residual_peak_dbfs"]
     assert stems["bass"]["nulls_against_shared_returns"] is True
     assert any("cannot null exactly" in w and "plate" in w for w in report["warnings"])
+
+
+@pytest.mark.parametrize("pre_fader", [True, False])
+def test_pre_fader_sends_ignore_the_fader_and_post_fader_sends_follow_it(sources, tmp_path: Path, pre_fader: bool) -> None:
+    """A track at -20 dB sends at 0 dB to a pass-through return; its stem holds dry + return."""
+    track = Track("Vox", (sources["vox"],), "vocals", gain_db=-20.0, pan=-1.0, sends=(Send("bus", 0.0, pre_fader=pre_fader),))
+    session = Session(
+        title="Pre", sample_rate=RATE, tracks=(track,), stems=(Stem("vocals"),),
+        returns=(Return("bus", inserts=(EFFECTS["gain"](gain_db=0.0),)),),
+    )
+    result = render_session(session, out_dir=tmp_path, fmt="wav32f")
+    left = sf.read(result.stems["vocals"], dtype="float64")[0][:, 0]
+    source = sf.read(sources["vox"], dtype="float64")[0]
+    fader = 10 ** (-20 / 20)
+    expected = source * (fader + (1.0 if pre_fader else fader))  # hard left: unity pan gain
+    np.testing.assert_allclose(left[: len(source)], expected, rtol=1e-5, atol=1e-7)
