@@ -35,11 +35,15 @@ from pedalboard.io import AudioFile
 
 from stemforge.analysis import LoudnessMeter
 from stemforge.analysis.truepeak import interpolation_filter, oversampling_factor
-from stemforge.audio.buffer import AudioBuffer, Samples
-from stemforge.audio.resample import resample
+from stemforge.audio.buffer import Samples
+from stemforge.audio.resample import StreamResampler
 from stemforge.errors import AnalysisError, OutputError
 from stemforge.mastering.dither import to_float, tpdf_quantize
-from stemforge.mastering.limiter import LimiterSettings, limit_true_peak, true_peak_envelope
+from stemforge.mastering.limiter import (
+    LimiterSettings,
+    limit_true_peak,
+    true_peak_envelope,
+)
 from stemforge.mastering.loudness import LevelResult, limit_again
 from stemforge.mastering.measure import measure_lufs_dbtp, sample_peak_dbfs
 
@@ -131,13 +135,32 @@ class StagedOutputs:
 
 
 def _write_pcm(path: Path, quantized: np.ndarray, sample_rate: int, *, bits: int, container: str) -> None:
+    """Write integer samples block by block (memory stays at one block)."""
     subtype = f"PCM_{bits}"
-    data = quantized.T.astype(np.int16) if bits == 16 else quantized.T << 8  # libsndfile takes the top 24 bits of int32
+    options = {"compression_level": 0.0} if container == "FLAC" else {}  # FLAC: fastest level, still lossless
+    step = 1 << 18
     try:
-        options = {"compression_level": 0.0} if container == "FLAC" else {}  # FLAC: fastest level, still lossless
-        sf.write(str(path), data, sample_rate, subtype=subtype, format=container, **options)
+        with sf.SoundFile(str(path), "w", samplerate=sample_rate, channels=quantized.shape[0], subtype=subtype, format=container, **options) as f:
+            for start in range(0, quantized.shape[1], step):
+                block = quantized[:, start : start + step].T
+                # libsndfile takes the top 24 bits of int32 data.
+                f.write(np.ascontiguousarray(block.astype(np.int16) if bits == 16 else block << 8))
     except (OSError, sf.LibsndfileError, RuntimeError) as exc:
         raise OutputError(f"{path}: cannot be written ({exc})") from None
+
+
+def _resample(samples: Samples, rate_in: int, rate_out: int) -> Samples:
+    """soxr very-high-quality SRC, block by block into one output array."""
+    stream = StreamResampler(rate_in, rate_out, samples.shape[0])
+    total = round(samples.shape[1] * rate_out / rate_in)
+    out = np.empty((samples.shape[0], total + 64), np.float32)
+    position = 0
+    step = 1 << 18
+    for start in range(0, samples.shape[1], step):
+        part = stream.process(samples[:, start : start + step], last=start + step >= samples.shape[1])
+        out[:, position : position + part.shape[1]] = part
+        position += part.shape[1]
+    return out[:, :position]
 
 
 _meter = measure_lufs_dbtp
@@ -208,7 +231,7 @@ def _cd(level: LevelResult, *, outputs: StagedOutputs, writer: ThreadPoolExecuto
     notes: list[str] = []
     if rate != CD_SAMPLE_RATE:
         notes.append(f"resampled {rate} → {CD_SAMPLE_RATE} Hz (soxr, very high quality)")
-    cd = level.samples if rate == CD_SAMPLE_RATE else resample(AudioBuffer(level.samples, rate), CD_SAMPLE_RATE).samples
+    cd = level.samples if rate == CD_SAMPLE_RATE else _resample(level.samples, rate, CD_SAMPLE_RATE)
     # The dither may add up to ``allowance`` dB to the true peak (a bound, see
     # dither_peak_bound_dbtp): the converted signal is kept that much under the ceiling.
     allowance = dither_peak_bound_dbtp(ceiling_dbtp, bits=16, sample_rate=CD_SAMPLE_RATE) - ceiling_dbtp
@@ -229,7 +252,7 @@ def _cd(level: LevelResult, *, outputs: StagedOutputs, writer: ThreadPoolExecuto
             settings = LimiterSettings(target - 0.005, level.limiter.lookahead_ms, level.limiter.release_ms)
             # Only frames near the ceiling can need more reduction: interpolate just those
             # (the meter's verification in limit_true_peak catches anything missed).
-            near = true_peak_envelope(cd, CD_SAMPLE_RATE, floor=10.0 ** ((settings.ceiling_dbtp - 0.5) / 20.0), allowance_db=1.5)
+            near = true_peak_envelope(cd, CD_SAMPLE_RATE, floor=10.0 ** ((settings.ceiling_dbtp - 0.5) / 20.0))
             relimited = limit_true_peak(cd, CD_SAMPLE_RATE, settings, envelope=near)
             cd = relimited.samples
             notes.append(f"the converted file peaked at {peak:+.2f} dBTP: limited again at 44.1 kHz (up to {relimited.max_reduction_db:.2f} dB)")
@@ -253,12 +276,13 @@ def _mp3(level: LevelResult, *, temp: Path, ceiling_dbtp: float) -> Deliverable:
         # Not verified here: what counts is the decoded MP3, measured below.
         source = limit_again(level, ceiling_dbtp - margin, verify=False).samples
         if rate != level.sample_rate:
-            source = resample(AudioBuffer(source, level.sample_rate), rate).samples
+            source = _resample(source, level.sample_rate, rate)
         # Decoded block by block into the meter: memory stays at one block.
         meter = LoudnessMeter(rate, channels, spectrum=False)
         try:
             with AudioFile(str(temp), "w", rate, channels, quality=f"{MP3_KBPS}") as f:
-                f.write(source)
+                for start in range(0, source.shape[1], 1 << 18):  # blocks: no whole-song copy in the encoder
+                    f.write(np.ascontiguousarray(source[:, start : start + (1 << 18)]))
             del source
             with AudioFile(str(temp)) as f:
                 while f.tell() < f.frames:

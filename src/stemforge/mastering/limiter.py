@@ -102,6 +102,14 @@ class LimiterResult:
     report: LoudnessReport | None = None
 
 
+def sample_envelope(samples: Samples) -> Envelope:
+    """Largest magnitude of any channel at each frame (float32, one channel at a time)."""
+    envelope = np.abs(samples[0]).astype(np.float32)
+    for channel in samples[1:]:
+        np.maximum(envelope, np.abs(channel), out=envelope)
+    return envelope
+
+
 def detector_oversampling(sample_rate: int) -> int:
     """Oversampling of the limiter's detector: twice what BS.1770-4 Annex 2 asks of a meter.
 
@@ -152,7 +160,7 @@ def true_peak_envelope(samples: Samples, sample_rate: int, *, floor: float = 0.0
         interpolated points between ``n − 1`` and ``n + 1`` (where that can reach ``floor``).
     """
     channels, frames = samples.shape
-    envelope = np.max(np.abs(samples), axis=0).astype(np.float32)
+    envelope = sample_envelope(samples)
     factor = detector_oversampling(sample_rate)
     if factor == 1 or frames == 0:
         return envelope
@@ -254,14 +262,17 @@ def reduction_curve(
     for first, last in zip(firsts, lasts, strict=True):
         lo = max(0, int(first) - lookahead)
         hi = min(frames, int(last) + tail)
-        need = np.maximum(level_db[lo:hi] - threshold, np.float32(0.0))
+        need = level_db[lo:hi] - threshold
+        np.maximum(need, np.float32(0.0), out=need)
         gr = _release(need, coefficient, chunk)
         if lookahead > 1:
             # hold[n] = max(gr[n .. n + L − 1]); smooth[n] = mean(hold[n − L + 1 .. n]).
             hold = scipy.ndimage.maximum_filter1d(gr, size=lookahead, origin=-(lookahead // 2), mode="nearest")
-            sums = np.cumsum(np.concatenate([np.zeros(lookahead), hold.astype(np.float64)]))
-            smooth = ((sums[lookahead:] - sums[:-lookahead]) / lookahead).astype(np.float32)
-            gr = np.maximum(smooth, need)  # max(): float rounding only
+            del gr
+            gr = scipy.ndimage.uniform_filter1d(hold, size=lookahead, origin=(lookahead - 1) // 2, mode="nearest")
+            del hold
+            np.maximum(gr, need, out=gr)  # max(): float rounding only
+        del need
         np.maximum(out[lo:hi], gr, out=out[lo:hi])
     return out
 
@@ -309,7 +320,11 @@ def limit_true_peak(
             level_db, sample_rate, threshold_db=threshold, lookahead_ms=settings.lookahead_ms, release_ms=settings.release_ms
         )
         if gr.any():
-            out = samples * np.power(np.float32(10.0), (np.float32(gain_db) - gr) / np.float32(20.0))
+            curve = np.float32(gain_db) - gr
+            curve *= np.float32(np.log(10.0) / 20.0)
+            np.exp(curve, out=curve)
+            out = samples * curve
+            del curve
         else:
             out = samples * np.float32(10.0 ** (gain_db / 20.0))
         if not verify:
@@ -324,4 +339,4 @@ def limit_true_peak(
     raise AnalysisError(f"the true-peak limiter could not reach {settings.ceiling_dbtp:+.2f} dBTP (measured {peak:+.2f})")
 
 
-__all__ = ["LimiterResult", "LimiterSettings", "envelope_db", "limit_true_peak", "reduction_curve", "true_peak_envelope"]
+__all__ = ["LimiterResult", "LimiterSettings", "envelope_db", "limit_true_peak", "reduction_curve", "sample_envelope", "true_peak_envelope"]

@@ -29,6 +29,7 @@ from stemforge.mastering.limiter import (
     envelope_db,
     limit_true_peak,
     reduction_curve,
+    sample_envelope,
     true_peak_envelope,
 )
 from stemforge.mastering.measure import GainLoudnessModel
@@ -203,7 +204,7 @@ def reach_loudness(
     # the detector's oversampled envelope is then computed only where it can matter (frames
     # within reach of the threshold, with 3 dB to spare for the search moving on and for
     # deliverables limited up to 1.5 dB lower), and the search finishes on it.
-    sample_level_db = envelope_db(np.max(np.abs(samples), axis=0))
+    sample_level_db = envelope_db(sample_envelope(samples))
     rough_gain_db, _ = search(sample_level_db, target_lufs - input_lufs)
     del sample_level_db
     floor_gain_db = rough_gain_db

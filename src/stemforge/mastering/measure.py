@@ -67,13 +67,18 @@ class GainLoudnessModel:
         self.frames = samples.shape[1]
         weights = channel_weights(samples.shape[0])
         sos = k_weighting_sos(sample_rate)
-        energy = np.zeros(self.frames, np.float64)
+        # Filtered in float64 (the RLB pole sits close to the unit circle) but a block at a
+        # time, with the filter state carried over, so memory stays at one block.
+        energy = np.zeros(self.frames, np.float32)
+        step = 1 << 18
         for channel in range(samples.shape[0]):
             if weights[channel] == 0:
                 continue
-            weighted = scipy.signal.sosfilt(sos, samples[channel].astype(np.float64))
-            energy += weights[channel] * weighted * weighted
-        self._energy = energy.astype(np.float32)
+            state = np.zeros((sos.shape[0], 2))
+            for start in range(0, self.frames, step):
+                weighted, state = scipy.signal.sosfilt(sos, samples[channel, start : start + step].astype(np.float64), zi=state)
+                energy[start : start + step] += (weights[channel] * weighted * weighted).astype(np.float32)
+        self._energy = energy
         self.sub_block_frames = max(1, round(_SUB_BLOCK_S * sample_rate))
         self.sub_blocks = self.frames // self.sub_block_frames
 

@@ -207,6 +207,7 @@ def master(
         summed = rebalance_stems(src, settings.stems, warnings=warnings)
         before, bus = summed.plain_mix, summed.mix
         rebalance = summed.stage
+        del summed
     _check_material(before, rate, label, warnings)
     # The "before" analysis runs beside the chain (NumPy and SciPy release the GIL).
     before_analysis = _BACKGROUND.submit(analyze, AudioBuffer(before, rate))
@@ -259,20 +260,23 @@ def master(
     # -- 6. deliverables, previews, report ------------------------------------------------
     outputs = StagedOutputs(out_dir)
     try:
+        # The previews come first so that the unmastered mix can be let go before the
+        # deliverables are made (memory).
+        notify("previews")
+        previews = make_previews(before, level.samples, rate, length_s=settings.preview_s)
+        for name, samples in (("preview-before.wav", previews.before), ("preview-after.wav", previews.after)):
+            sf.write(str(outputs.temp(name)), samples.T, rate, subtype="PCM_24", format="WAV")
+        input_stage = InputStage(src.kind, str(src.path), rate, before.shape[0], before.shape[1], before.shape[1] / rate, tuple(s.name for s in src.stems))
+        before_report = before_analysis.result()
+        del before
         notify("deliverables")
         deliverables = deliver(level, outputs=outputs, ceiling_dbtp=settings.ceiling_dbtp, kinds=settings.deliverables, seed=settings.seed)
         for item in deliverables:
             if not item.within_ceiling:  # deliver() raises first; kept as a last line of defence
                 raise AnalysisError(f"{item.file}: true peak {item.true_peak_dbtp:+.2f} dBTP is over the ceiling")
-        notify("previews")
-        previews = make_previews(before, level.samples, rate, length_s=settings.preview_s)
-        for name, samples in (("preview-before.wav", previews.before), ("preview-after.wav", previews.after)):
-            sf.write(str(outputs.temp(name)), samples.T, rate, subtype="PCM_24", format="WAV")
         notify("report")
-        before_report = before_analysis.result()
         after_report = level.report or analyze(AudioBuffer(level.samples, rate))
         used = replace(settings, target_lufs=target_lufs)
-        input_stage = InputStage(src.kind, str(src.path), rate, before.shape[0], before.shape[1], before.shape[1] / rate, tuple(s.name for s in src.stems))
         result = MasterResult(
             settings=used,
             input=input_stage,
