@@ -72,3 +72,16 @@ def test_no_reduction_below_the_ceiling() -> None:
     result = limit_true_peak(x, 48000, LimiterSettings(-1.0))
     assert result.max_reduction_db == 0.0
     assert np.array_equal(result.samples, x)
+
+
+def test_glue_on_a_long_song_stays_finite() -> None:
+    # The glue compressor's release runs the same closed form over a long signal: its
+    # chunks must keep a^(-k) finite in float32.
+    from stemforge.mastering.bus import glue_compress
+
+    rng = np.random.default_rng(2)
+    x = (0.3 * rng.standard_normal((2, 48000 * 70))).astype(np.float32)
+    x[:, 48000 * 30 :] *= 3.0
+    out, stage = glue_compress(x, 48000)
+    assert np.isfinite(out).all()
+    assert stage.applied and stage.max_reduction_db > 0.5

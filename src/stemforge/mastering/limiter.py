@@ -203,6 +203,8 @@ def _release(need_db: npt.NDArray[np.float32], coefficient: float, chunk: int) -
     """
     out = np.empty_like(need_db)
     carry = np.float32(0.0)
+    # a^(−k) must stay finite in float32 (below e^88): at most 60 time constants a chunk.
+    chunk = max(1, min(chunk, int(60.0 / -math.log(coefficient))))
     k = np.arange(min(chunk, need_db.size), dtype=np.float64)
     decay_full = np.exp(-math.log(coefficient) * k).astype(np.float32)  # a^(−k)
     a = np.float32(coefficient)
