@@ -150,7 +150,7 @@ def to_json(result: MasterResult) -> dict[str, Any]:
     }
 
 
-def _figure_png(draw: Any, *, height: float = 3.0) -> bytes:
+def _figure_png(draw: Any, *, height: float = 3.0, bottom: float = 0.2) -> bytes:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -160,7 +160,7 @@ def _figure_png(draw: Any, *, height: float = 3.0) -> bytes:
     axes = figure.add_subplot(1, 1, 1)
     draw(axes)
     axes.grid(True, alpha=0.3)
-    figure.subplots_adjust(left=0.08, right=0.98, top=0.95, bottom=0.2)
+    figure.subplots_adjust(left=0.08, right=0.98, top=0.95, bottom=bottom)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     return buffer.getvalue()
@@ -247,7 +247,7 @@ def to_html(result: MasterResult) -> str:
                 axes.set_ylabel("LUFS")
                 axes.legend()
 
-            sub.figure(_figure_png(draw_stems), alt="per-stem loudness", caption="Integrated loudness of each stem before and after its move.")
+            sub.figure(_figure_png(draw_stems, height=3.6, bottom=0.3), alt="per-stem loudness", caption="Integrated loudness of each stem before and after its move.")
     else:
         stages.subsection("1. Stem rebalance").paragraph("off (the input is a mix)")
     tonal = stages.subsection("2. Tonal EQ / reference matching")
