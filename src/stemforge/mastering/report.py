@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 #: Version of the ``report.json`` layout; bumped on any incompatible change.
 MASTER_SCHEMA_VERSION = 1
-#: Files a master writes (besides nothing else), used to refuse overwriting inputs.
+#: Every file a master writes, used to refuse overwriting an input.
 OUTPUT_NAMES = (
     "master.wav",
     "master-cd.wav",
