@@ -40,7 +40,7 @@ from stemforge.mastering.tonal import (
     match_reference,
 )
 
-_BACKGROUND = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stemforge-analysis")
+_BACKGROUND = ThreadPoolExecutor(max_workers=2, thread_name_prefix="stemforge-analysis")
 
 #: Inputs shorter than this get a warning: their integrated loudness means little.
 SHORT_INPUT_S = 3.0
@@ -194,6 +194,9 @@ def master(
     _refuse_overwriting_inputs(src, out_dir, OUTPUT_NAMES)
     rate = src.sample_rate
     label = str(src.path)
+    # The reference is read and measured beside the input (NumPy, SciPy, libsndfile and
+    # soxr release the GIL).
+    reference_future = _BACKGROUND.submit(analyse_reference, Path(settings.reference)) if settings.reference is not None else None
 
     # -- 1. stem rebalance --------------------------------------------------------------
     notify("stems")
@@ -222,7 +225,7 @@ def master(
     tonal = TonalStage(False, 0.0, settings.match_phase, 0, (), (), None, None, None)
     if settings.reference is not None:
         notify("reference")
-        reference = analyse_reference(Path(settings.reference))
+        reference = reference_future.result() if reference_future is not None else analyse_reference(Path(settings.reference))
         if reference.sample_rate != rate:
             warnings.append(
                 f"reference {reference.path.name} is at {reference.sample_rate} Hz and the input at {rate} Hz: "
