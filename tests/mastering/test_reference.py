@@ -67,3 +67,11 @@ def test_amount_zero_changes_nothing(tmp_path: Path) -> None:
     b, _ = read(tmp_path / "zero" / "master.wav")
     assert np.array_equal(a, b)
     assert not result.tonal.applied
+
+
+def test_minimum_phase_match_also_halves_the_distance(tmp_path: Path) -> None:
+    mix = write(tmp_path / "mix.wav", _dark_mix(8.0))
+    ref = write(tmp_path / "ref.wav", _bright_reference(48000, 8.0))
+    result = master(mix, MasterSettings(reference=ref, match_phase="minimum", deliverables=("master",)), out_dir=tmp_path / "out")
+    assert result.tonal.phase == "minimum"
+    assert _distance(tmp_path / "out" / "master.wav", ref) <= _distance(mix, ref) / 2

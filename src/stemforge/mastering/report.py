@@ -151,12 +151,12 @@ def to_json(result: MasterResult) -> dict[str, Any]:
 
 
 def _figure_png(draw: Any, *, height: float = 3.0, bottom: float = 0.2) -> bytes:
-    import matplotlib
-
-    matplotlib.use("Agg")
+    """Draw on a fresh Agg figure (no pyplot, no global state) and return PNG bytes."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     figure = Figure(figsize=(9.0, height), dpi=100)
+    FigureCanvasAgg(figure)
     axes = figure.add_subplot(1, 1, 1)
     draw(axes)
     axes.grid(True, alpha=0.3)
