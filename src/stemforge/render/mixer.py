@@ -104,8 +104,11 @@ class StemBus:
                 np.multiply(gains, t.audio, out=scratch)
                 sends[to] += scratch
         bus = self.align.process(self.chain.process(dry))
+        # ``bus`` may be a view of a chain's or delay line's state: the first sum below
+        # makes a new array, later ones add into it in place
+        owned = False
         if self.fader != 1.0:
-            bus = bus * self.fader
+            bus, owned = bus * self.fader, True
         inputs: dict[str, Samples] = {}
         outputs: dict[str, Samples] = {}
         feeds: dict[str, list[tuple[str, Samples]]] = {}
@@ -118,11 +121,14 @@ class StemBus:
             for up, signal in feeds.get(name, []):
                 x += inst.from_returns[up].process(signal)
             wet = inst.chain.process(x)
-            out = wet * inst.gain
+            out = wet if inst.gain == 1.0 else wet * inst.gain
             for to, level, pre in inst.plan.feeds:
                 feeds.setdefault(to, []).append((name, (wet if pre else out) * np.float32(level)))
             inputs[name], outputs[name] = x, out
-            bus = bus + inst.out_align.process(out)
+            if owned:
+                bus += inst.out_align.process(out)
+            else:
+                bus, owned = bus + inst.out_align.process(out), True
         return StemOutput(bus, inputs, outputs)
 
 
