@@ -15,6 +15,10 @@ pedalboard (``reset=False``, state carried) only on whole pieces of exactly
 output is therefore bit-identical for any block size, at the price of a latency of
 ``PROCESS_FRAMES`` frames per non-empty chain, which the chain reports and the engine
 compensates like any plugin latency.
+
+Effects that are cascades of IIR filters (the EQ) run as second-order sections with scipy
+(:mod:`stemforge.dsp.iir`) on the same pieces, bit-identical to their pedalboard plugins;
+the other effects between them run as one ``Pedalboard`` per run of plugins.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import pedalboard
 
 from stemforge.audio.buffer import Samples
 from stemforge.dsp.effect import EffectSpec
+from stemforge.dsp.iir import SectionCascade
 
 #: Frames per call into pedalboard (its ``buffer_size``).
 PROCESS_FRAMES = 8192
@@ -68,30 +73,54 @@ class EffectChain:
         self.channels = int(channels)
         self.latency_frames = chain_latency_frames(self.specs, self.sample_rate)
         self.linear = chain_is_linear(self.specs)
-        plugins = [p for s in self.specs for p in s.plugins(self.sample_rate)]
-        self._board: pedalboard.Pedalboard | None = pedalboard.Pedalboard(plugins) if self.specs else None
-        if self._board is not None:
-            self._board.process(np.zeros((self.channels, PROCESS_FRAMES), np.float32), self.sample_rate, buffer_size=PROCESS_FRAMES, reset=False)
+        # runs of pedalboard plugins become one Pedalboard each; an effect that is a cascade
+        # of IIR filters runs as second-order sections (same samples, less work)
+        self._stages: list[pedalboard.Pedalboard | SectionCascade] = []
+        plugins: list[pedalboard.Plugin] = []
+        for spec in self.specs:
+            sections = spec.sections(self.sample_rate)
+            if sections is None:
+                plugins += spec.plugins(self.sample_rate)
+                continue
+            if plugins:
+                self._stages.append(self._primed(plugins))
+                plugins = []
+            self._stages.append(SectionCascade(sections, channels=self.channels, piece_frames=PROCESS_FRAMES))
+        if plugins:
+            self._stages.append(self._primed(plugins))
         self._pending = np.zeros((self.channels, 0), np.float32)  # input not yet processed
         self._ready = np.zeros((self.channels, PROCESS_FRAMES if self.specs else 0), np.float32)  # output not yet handed out
+
+    def _primed(self, plugins: list[pedalboard.Plugin]) -> pedalboard.Pedalboard:
+        board = pedalboard.Pedalboard(plugins)
+        board.process(np.zeros((self.channels, PROCESS_FRAMES), np.float32), self.sample_rate, buffer_size=PROCESS_FRAMES, reset=False)
+        return board
+
+    def _run(self, audio: Samples) -> Samples:
+        for stage in self._stages:
+            if isinstance(stage, SectionCascade):
+                audio = stage.process(audio)
+            else:
+                audio = np.asarray(stage.process(audio, self.sample_rate, buffer_size=PROCESS_FRAMES, reset=False), dtype=np.float32)
+        return audio
 
     @property
     def empty(self) -> bool:
         """True when the chain does nothing."""
-        return self._board is None
+        return not self._stages
 
     def process(self, block: Samples) -> Samples:
         """The next ``block.shape[1]`` frames of output (delayed by :attr:`latency_frames`).
 
         ``block`` is shaped ``(channels, frames)``; state carries to the next call.
         """
-        if self._board is None or block.shape[1] == 0:
+        if not self._stages or block.shape[1] == 0:
             return block
         n = block.shape[1]
         pending = np.concatenate([self._pending, block], axis=1) if self._pending.shape[1] else block
         whole = pending.shape[1] - pending.shape[1] % PROCESS_FRAMES
         if whole:
-            done = np.asarray(self._board.process(pending[:, :whole], self.sample_rate, buffer_size=PROCESS_FRAMES, reset=False), dtype=np.float32)
+            done = self._run(pending[:, :whole])
             self._ready = np.concatenate([self._ready, done], axis=1) if self._ready.shape[1] else done
         self._pending = pending[:, whole:].copy()
         out, self._ready = self._ready[:, :n], self._ready[:, n:]

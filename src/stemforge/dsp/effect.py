@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
+import numpy as np
 import pedalboard
 
 from stemforge.errors import SessionError
@@ -68,6 +69,13 @@ class EffectSpec:
     def plugins(self, sample_rate: int) -> list[pedalboard.Plugin]:
         """Fresh pedalboard plugins for one instance of this effect."""
         raise NotImplementedError
+
+    def sections(self, sample_rate: int) -> np.ndarray | None:
+        """When the effect is a cascade of JUCE IIR filters: the same filters as float32
+        second-order sections, shape ``(n, 6)``, which :class:`~stemforge.dsp.chain.EffectChain`
+        runs instead of :meth:`plugins` (bit-identical output, see :mod:`stemforge.dsp.iir`);
+        else None."""
+        return None
 
     def latency_frames(self, sample_rate: int) -> int:
         """Frames by which the effect delays its input (compensated by the engine)."""

@@ -9,7 +9,9 @@ cascade's −3 dB point at ``cutoff_hz``; far from it the slope is ``6·n`` dB/o
 low-pass section's corner is held at or below 0.45 × the sample rate, so a steep low-pass
 near Nyquist falls a little earlier than asked.
 
-All bands are linear, time-invariant and without latency (minimum phase).
+All bands are linear, time-invariant and without latency (minimum phase). In a render
+the bands run as one cascade of second-order sections (:mod:`stemforge.dsp.iir`), which
+gives pedalboard's samples bit for bit at a fraction of the cost of one plugin per band.
 """
 
 from __future__ import annotations
@@ -20,8 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pedalboard
 
+from stemforge.dsp import iir
 from stemforge.dsp.effect import (
     EffectSpec,
     Param,
@@ -64,17 +68,31 @@ class Band:
     def plugins(self, sample_rate: int) -> list[pedalboard.Plugin]:
         """The filters of this band."""
         if self.kind in ("highpass", "lowpass"):
-            sections = self.slope_db_oct // 6
-            spread = math.sqrt(2.0 ** (1.0 / sections) - 1.0)
-            if self.kind == "highpass":
-                return [pedalboard.HighpassFilter(cutoff_frequency_hz=self.freq_hz * spread) for _ in range(sections)]
-            corner = min(self.freq_hz / spread, _MAX_CORNER * sample_rate)
-            return [pedalboard.LowpassFilter(cutoff_frequency_hz=corner) for _ in range(sections)]
+            sections, corner = self._pass_sections(sample_rate)
+            kind = pedalboard.HighpassFilter if self.kind == "highpass" else pedalboard.LowpassFilter
+            return [kind(cutoff_frequency_hz=corner) for _ in range(sections)]
         if self.kind == "low_shelf":
             return [pedalboard.LowShelfFilter(cutoff_frequency_hz=self.freq_hz, gain_db=self.gain_db, q=self.q)]
         if self.kind == "high_shelf":
             return [pedalboard.HighShelfFilter(cutoff_frequency_hz=self.freq_hz, gain_db=self.gain_db, q=self.q)]
         return [pedalboard.PeakFilter(cutoff_frequency_hz=self.freq_hz, gain_db=self.gain_db, q=self.q)]
+
+    def _pass_sections(self, sample_rate: int) -> tuple[int, float]:
+        """First-order sections of a pass band and the corner of each, Hz."""
+        sections = self.slope_db_oct // 6
+        spread = math.sqrt(2.0 ** (1.0 / sections) - 1.0)
+        if self.kind == "highpass":
+            return sections, self.freq_hz * spread
+        return sections, min(self.freq_hz / spread, _MAX_CORNER * sample_rate)
+
+    def sections(self, sample_rate: int) -> list[list[np.float32]]:
+        """The same filters as :meth:`plugins`, as second-order sections (see :mod:`stemforge.dsp.iir`)."""
+        if self.kind in ("highpass", "lowpass"):
+            sections, corner = self._pass_sections(sample_rate)
+            return [iir.first_order_pass(self.kind, corner, sample_rate)] * sections
+        if self.kind in ("low_shelf", "high_shelf"):
+            return [iir.shelf(self.kind, self.freq_hz, self.q, self.gain_db, sample_rate)]
+        return [iir.peak(self.freq_hz, self.q, self.gain_db, sample_rate)]
 
 
 _BAND_PARAMS: dict[str, Param] = {
@@ -164,6 +182,11 @@ class EQ(EffectSpec):
             if b.freq_hz >= nyquist:
                 raise RenderError(f"eq band {b.kind} at {b.freq_hz:g} Hz is above the Nyquist frequency of {sample_rate} Hz ({nyquist:g} Hz)")
         return [p for b in self.bands for p in b.plugins(sample_rate)]
+
+    def sections(self, sample_rate: int) -> np.ndarray | None:
+        self.plugins(sample_rate)  # same checks
+        rows = [row for b in self.bands for row in b.sections(sample_rate)]
+        return np.array(rows, np.float32) if rows else None
 
 
 __all__ = ["BAND_KINDS", "EQ", "SLOPES_DB_OCT", "Band"]
