@@ -34,6 +34,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import soundfile as sf
@@ -420,6 +421,16 @@ def cpu_breakdown(session: Session, *, repeats: int = 2) -> dict[str, float]:
     return dict(zip(BREAKDOWN_PARTS, parts, strict=True)) | {"total": cpu_s[0]}
 
 
+def record_history(best: dict[str, float], best_cpu: dict[str, float], load_before: float, load_after: float) -> list[dict[str, Any]]:
+    """Append this run to ``bench/out/render/history.jsonl``; return every run recorded there."""
+    path = OUT / "history.jsonl"
+    entry = {"date": time.strftime("%Y-%m-%d %H:%M", time.gmtime()), "load_before": load_before, "load_after": load_after}
+    entry |= {k: round(v, 3) for k, v in best.items()} | {f"cpu_{k}": round(v, 3) for k, v in best_cpu.items()}
+    with path.open("a") as f:
+        f.write(json.dumps(entry) + "\n")
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
 def _revision() -> str:
     """HEAD's short hash, marked ``+dirty`` when the render engine has uncommitted changes."""
     def git(*args: str) -> str:
@@ -600,6 +611,18 @@ def main(argv: list[str] | None = None) -> int:
         lines.append(f"- Goal (b) faster than (c): (c) / (b) = {best['c'] / best['b']:.2f} — {verdict}.")
     if "d" in best and "b" in best:
         lines.append(f"- (d) / (b) = {best['d'] / best['b']:.2f}.")
+    if {"a", "b"} <= best.keys() and not args.quick:
+        history = record_history(best, best_cpu, load_before[0], load_after[0])
+        if len(history) > 1:
+            lines.append(
+                "- The machine is shared, so wall times move with its load; every full run so far "
+                "(date, load before→after: (b)/(a) wall, CPU): "
+                + "; ".join(
+                    f"{h['date']} {h['load_before']:.1f}→{h['load_after']:.1f}: {h['b'] / h['a']:.2f}, {h['cpu_b'] / h['cpu_a']:.2f}"
+                    for h in history[-6:]
+                )
+                + "."
+            )
     if rss:
         lines += ["", f"Peak RSS, {big_label}, each in a fresh process (`VmHWM`):", ""]
         lines.append(f"- interpreter + imports alone: {rss['baseline']['maxrss_mb']:.0f} MB")
