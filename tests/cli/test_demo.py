@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
+from stemforge.analysis import analyze_file
 from stemforge.audio import read_info
 
 
@@ -49,3 +50,9 @@ def test_demo_writes_the_multitrack_session_and_render(cli, tmp_path: Path) -> N
     assert "session.toml" in result.out and "loudness.html" in result.out
     assert "data:image/png;base64," in (out / "loudness.html").read_text()
     assert " LUFS integrated" in result.out
+
+    # The demo masters its stems to the session's target (streaming: -14 LUFS, -1 dBTP).
+    mastered = analyze_file(out / "master" / "master.wav")
+    assert abs(mastered.integrated_lufs - (-14.0)) <= 0.1
+    assert mastered.true_peak_dbtp <= -1.0
+    assert {p.name for p in (out / "master").iterdir()} >= {"master.wav", "master-cd.wav", "master.flac", "master.mp3", "report.html", "report.json"}
