@@ -74,5 +74,5 @@ def test_random_bands_equal_pedalboard_bit_for_bit() -> None:
         spec = parse_effect({"type": "eq", "bands": [band]}, where="test", source=Path("t.toml"))
         board = pedalboard.Pedalboard(spec.plugins(rate))
         expected = board.process(x, rate, buffer_size=PROCESS_FRAMES, reset=False)
-        got = iir.SectionCascade(spec.sections(rate), channels=1, piece_frames=PROCESS_FRAMES).process(x)
+        got = iir.SectionCascade(spec.sections(rate), channels=1, piece_frames=PROCESS_FRAMES).process(x)  # type: ignore[attr-defined]
         assert np.array_equal(got, expected), f"{band}: max diff {np.max(np.abs(got - expected))}"

@@ -16,9 +16,10 @@ output is therefore bit-identical for any block size, at the price of a latency 
 ``PROCESS_FRAMES`` frames per non-empty chain, which the chain reports and the engine
 compensates like any plugin latency.
 
-Effects that are cascades of IIR filters (the EQ) run as second-order sections with scipy
-(:mod:`stemforge.dsp.iir`) on the same pieces, bit-identical to their pedalboard plugins;
-the other effects between them run as one ``Pedalboard`` per run of plugins.
+Effects with a :meth:`~stemforge.dsp.effect.EffectSpec.stage` — the EQ as scipy
+second-order sections (:mod:`stemforge.dsp.iir`), a delay as vectorised NumPy
+(:mod:`stemforge.dsp.echo`) — run it on the same pieces, bit-identical to their pedalboard
+plugins and cheaper; the other effects run as one ``Pedalboard`` per run of plugins.
 """
 
 from __future__ import annotations
@@ -29,8 +30,7 @@ import numpy as np
 import pedalboard
 
 from stemforge.audio.buffer import Samples
-from stemforge.dsp.effect import EffectSpec
-from stemforge.dsp.iir import SectionCascade
+from stemforge.dsp.effect import EffectSpec, Stage
 
 #: Frames per call into pedalboard (its ``buffer_size``).
 PROCESS_FRAMES = 8192
@@ -75,17 +75,17 @@ class EffectChain:
         self.linear = chain_is_linear(self.specs)
         # runs of pedalboard plugins become one Pedalboard each; an effect that is a cascade
         # of IIR filters runs as second-order sections (same samples, less work)
-        self._stages: list[pedalboard.Pedalboard | SectionCascade] = []
+        self._stages: list[pedalboard.Pedalboard | Stage] = []
         plugins: list[pedalboard.Plugin] = []
         for spec in self.specs:
-            sections = spec.sections(self.sample_rate)
-            if sections is None:
+            stage = spec.stage(self.sample_rate, channels=self.channels)
+            if stage is None:
                 plugins += spec.plugins(self.sample_rate)
                 continue
             if plugins:
                 self._stages.append(self._primed(plugins))
                 plugins = []
-            self._stages.append(SectionCascade(sections, channels=self.channels, piece_frames=PROCESS_FRAMES))
+            self._stages.append(stage)
         if plugins:
             self._stages.append(self._primed(plugins))
         self._pending = np.zeros((self.channels, 0), np.float32)  # input not yet processed
@@ -98,10 +98,10 @@ class EffectChain:
 
     def _run(self, audio: Samples) -> Samples:
         for stage in self._stages:
-            if isinstance(stage, SectionCascade):
-                audio = stage.process(audio)
-            else:
+            if isinstance(stage, pedalboard.Pedalboard):
                 audio = np.asarray(stage.process(audio, self.sample_rate, buffer_size=PROCESS_FRAMES, reset=False), dtype=np.float32)
+            else:
+                audio = stage.process(audio)
         return audio
 
     @property

@@ -11,9 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pedalboard
 
-from stemforge.dsp.effect import EffectSpec, param, register_effect
+from stemforge.dsp.echo import FeedbackDelay
+from stemforge.dsp.effect import EffectSpec, Stage, param, register_effect
+
+#: Shortest delay, in frames, computed with :class:`~stemforge.dsp.echo.FeedbackDelay`.
+_MIN_VECTOR_FRAMES = 1024
 
 
 @register_effect
@@ -40,6 +45,18 @@ class Delay(EffectSpec):
 
     def plugins(self, sample_rate: int) -> list[pedalboard.Plugin]:
         return [pedalboard.Delay(delay_seconds=self.delay_s, feedback=self.feedback, mix=self.mix)]
+
+    def delay_frames(self, sample_rate: int) -> int:
+        """The line's length as pedalboard sets it: ``int(float32(delay_s) · sample_rate)``."""
+        return int(float(np.float32(self.delay_s)) * sample_rate)
+
+    def stage(self, sample_rate: int, *, channels: int) -> Stage | None:
+        # one vector step per delay period: cheaper than pedalboard's loop once the
+        # period is over ~1000 frames (shorter slap-backs stay with pedalboard)
+        frames = self.delay_frames(sample_rate)
+        if frames < _MIN_VECTOR_FRAMES:
+            return None
+        return FeedbackDelay(delay_frames=frames, feedback=self.feedback, mix=self.mix, channels=channels)
 
     def tail_gap_s(self) -> float | None:
         return self.delay_s

@@ -18,11 +18,11 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
-import numpy as np
 import pedalboard
 
+from stemforge.audio.buffer import Samples
 from stemforge.errors import SessionError
 
 
@@ -51,6 +51,12 @@ def param(default: Any, *, kind: type = float, low: float | None = None, high: f
     return dataclasses.field(default=default, metadata={"param": Param(kind, low, high, choices)})
 
 
+class Stage(Protocol):
+    """A running processor of ``(channels, frames)`` float32 audio with state."""
+
+    def process(self, block: Samples) -> Samples: ...
+
+
 class EffectSpec:
     """Base of every effect spec (subclasses are frozen dataclasses).
 
@@ -70,11 +76,10 @@ class EffectSpec:
         """Fresh pedalboard plugins for one instance of this effect."""
         raise NotImplementedError
 
-    def sections(self, sample_rate: int) -> np.ndarray | None:
-        """When the effect is a cascade of JUCE IIR filters: the same filters as float32
-        second-order sections, shape ``(n, 6)``, which :class:`~stemforge.dsp.chain.EffectChain`
-        runs instead of :meth:`plugins` (bit-identical output, see :mod:`stemforge.dsp.iir`);
-        else None."""
+    def stage(self, sample_rate: int, *, channels: int) -> Stage | None:
+        """A NumPy/SciPy processor computing exactly what :meth:`plugins` compute, sample
+        for sample, at less cost — or None (the chain then runs the plugins). Fed whole
+        pieces of :data:`~stemforge.dsp.chain.PROCESS_FRAMES` frames, state carried."""
         return None
 
     def latency_frames(self, sample_rate: int) -> int:
@@ -207,4 +212,4 @@ def parse_effect(table: Any, *, where: str, source: Path) -> EffectSpec:
     return EFFECTS[kind].from_table(rest, where=f"{where} ({kind})", source=source)
 
 
-__all__ = ["EFFECTS", "EffectSpec", "Param", "check_params", "param", "parse_effect", "register_effect", "suggest"]
+__all__ = ["EFFECTS", "EffectSpec", "Param", "Stage", "check_params", "param", "parse_effect", "register_effect", "suggest"]

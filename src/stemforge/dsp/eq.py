@@ -26,9 +26,11 @@ import numpy as np
 import pedalboard
 
 from stemforge.dsp import iir
+from stemforge.dsp.chain import PROCESS_FRAMES
 from stemforge.dsp.effect import (
     EffectSpec,
     Param,
+    Stage,
     check_params,
     register_effect,
     suggest,
@@ -183,10 +185,14 @@ class EQ(EffectSpec):
                 raise RenderError(f"eq band {b.kind} at {b.freq_hz:g} Hz is above the Nyquist frequency of {sample_rate} Hz ({nyquist:g} Hz)")
         return [p for b in self.bands for p in b.plugins(sample_rate)]
 
-    def sections(self, sample_rate: int) -> np.ndarray | None:
+    def sections(self, sample_rate: int) -> np.ndarray:
+        """Every band's filters as float32 second-order sections, shape ``(n, 6)``."""
         self.plugins(sample_rate)  # same checks
-        rows = [row for b in self.bands for row in b.sections(sample_rate)]
-        return np.array(rows, np.float32) if rows else None
+        return np.array([row for b in self.bands for row in b.sections(sample_rate)], np.float32).reshape(-1, 6)
+
+    def stage(self, sample_rate: int, *, channels: int) -> Stage | None:
+        sections = self.sections(sample_rate)
+        return iir.SectionCascade(sections, channels=channels, piece_frames=PROCESS_FRAMES) if len(sections) else None
 
 
 __all__ = ["BAND_KINDS", "EQ", "SLOPES_DB_OCT", "Band"]
