@@ -11,7 +11,7 @@ corrected when over:
   24 bits; when that bound would cross the ceiling the dithered samples are measured);
 - ``master-cd.wav``: 44.1 kHz/16-bit — soxr very-high-quality SRC, then TPDF dither; when
   the converted file peaks over, it is trimmed (up to 0.1 dB) or limited again at 44.1 kHz;
-- ``master.mp3``: 320 kbit/s (LAME through pedalboard) from the float master at its rate
+- ``master.mp3``: 320 kbit/s (LAME: ffmpeg's, else pedalboard's; see :mod:`.mp3`) from the float master at its rate
   (44.1 kHz when that rate is not an MP3 rate); decoded and measured, and when the codec's
   overshoot crosses the ceiling, its source is re-limited that much lower and encoded again.
 
@@ -31,9 +31,7 @@ from pathlib import Path
 
 import numpy as np
 import soundfile as sf
-from pedalboard.io import AudioFile
 
-from stemforge.analysis import LoudnessMeter
 from stemforge.analysis.truepeak import interpolation_filter, oversampling_factor
 from stemforge.audio.buffer import Samples
 from stemforge.audio.resample import StreamResampler
@@ -46,6 +44,7 @@ from stemforge.mastering.limiter import (
 )
 from stemforge.mastering.loudness import LevelResult, limit_again
 from stemforge.mastering.measure import measure_lufs_dbtp, sample_peak_dbfs
+from stemforge.mastering.mp3 import encode_mp3, measure_mp3
 
 #: Rate of the CD deliverable, in Hz.
 CD_SAMPLE_RATE = 44100
@@ -277,19 +276,9 @@ def _mp3(level: LevelResult, *, temp: Path, ceiling_dbtp: float) -> Deliverable:
         source = limit_again(level, ceiling_dbtp - margin, verify=False).samples
         if rate != level.sample_rate:
             source = _resample(source, level.sample_rate, rate)
-        # Decoded block by block into the meter: memory stays at one block.
-        meter = LoudnessMeter(rate, channels, spectrum=False)
-        try:
-            with AudioFile(str(temp), "w", rate, channels, quality=f"{MP3_KBPS}") as f:
-                for start in range(0, source.shape[1], 1 << 18):  # blocks: no whole-song copy in the encoder
-                    f.write(np.ascontiguousarray(source[:, start : start + (1 << 18)]))
-            del source
-            with AudioFile(str(temp)) as f:
-                while f.tell() < f.frames:
-                    meter.process(f.read(1 << 18))
-        except (OSError, RuntimeError, ValueError) as exc:
-            raise OutputError(f"master.mp3: cannot be encoded ({exc})") from None
-        report = meter.result()
+        encode_mp3(source, rate, temp, kbps=MP3_KBPS)
+        del source
+        report = measure_mp3(temp, channels=channels)
         peak = -math.inf if report.true_peak_dbtp is None else float(report.true_peak_dbtp)
         if peak <= ceiling_dbtp:
             notes.append(f"source limited to {ceiling_dbtp - margin:+.2f} dBTP so the decoded MP3 stays within the ceiling")

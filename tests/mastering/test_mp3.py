@@ -1,0 +1,46 @@
+"""MP3 encoding and its verification: ffmpeg's and pedalboard's LAME give the same readings."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from stemforge.analysis import integrated_loudness, true_peak_dbtp
+from stemforge.mastering import mp3
+
+
+@pytest.mark.parametrize("sample_rate", [44100, 48000])
+@pytest.mark.parametrize("channels", [1, 2])
+@pytest.mark.parametrize("use_ffmpeg", [True, False])
+def test_encode_and_measure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sample_rate: int, channels: int, use_ffmpeg: bool) -> None:
+    if use_ffmpeg and shutil.which("ffmpeg") is None:
+        pytest.skip("ffmpeg not installed")
+    if not use_ffmpeg:
+        monkeypatch.setattr(mp3, "_ffmpeg", lambda: None)
+    rng = np.random.default_rng(3)
+    t = np.arange(3 * sample_rate) / sample_rate
+    x = (0.3 * np.sin(2 * np.pi * 997 * t) + 0.05 * rng.standard_normal(t.size)).astype(np.float32)
+    samples = np.stack([x * (0.8 + 0.2 * c) for c in range(channels)])
+    path = tmp_path / "x.mp3"
+    mp3.encode_mp3(samples, sample_rate, path, kbps=320)
+    kbps = path.stat().st_size * 8 / 3.0 / 1000
+    assert 280 <= kbps <= 360
+    report = mp3.measure_mp3(path, channels=channels)
+    assert report.integrated_lufs == pytest.approx(integrated_loudness(samples, sample_rate), abs=0.1)
+    # The reading is the decoded file's, whichever decoder: pedalboard's agrees.
+    from pedalboard.io import AudioFile
+
+    with AudioFile(str(path)) as f:
+        decoded = f.read(f.frames)
+        assert f.samplerate == sample_rate
+    assert report.true_peak_dbtp == pytest.approx(true_peak_dbtp(decoded, sample_rate), abs=0.05)
+
+
+def test_encoder_failure_is_an_output_error(tmp_path: Path) -> None:
+    from stemforge.errors import OutputError
+
+    with pytest.raises(OutputError, match="master.mp3"):
+        mp3.encode_mp3(np.zeros((2, 4800), np.float32), 48000, tmp_path / "missing" / "x.mp3", kbps=320)
