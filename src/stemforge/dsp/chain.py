@@ -73,8 +73,8 @@ class EffectChain:
         self.channels = int(channels)
         self.latency_frames = chain_latency_frames(self.specs, self.sample_rate)
         self.linear = chain_is_linear(self.specs)
-        # runs of pedalboard plugins become one Pedalboard each; an effect that is a cascade
-        # of IIR filters runs as second-order sections (same samples, less work)
+        # an effect with a stage (same samples as its plugins, less work) runs it; runs of
+        # the other effects' plugins become one Pedalboard each
         self._stages: list[pedalboard.Pedalboard | Stage] = []
         plugins: list[pedalboard.Plugin] = []
         for spec in self.specs:
