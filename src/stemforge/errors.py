@@ -17,6 +17,9 @@ Each class also subclasses the builtin it resembles, so callers may catch either
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+
 
 class StemforgeError(Exception):
     """Base of every error a user of stemforge can cause.
@@ -72,6 +75,12 @@ class MissingDependencyError(StemforgeError, ImportError):
     """An optional Python extra or a system tool (ffmpeg) is not installed."""
 
 
+def did_you_mean(word: str, candidates: Iterable[str]) -> str:
+    """A ``; did you mean "x"?`` suffix for a message when ``word`` is close to a candidate, else ``""``."""
+    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return f'; did you mean "{close[0]}"?' if close else ""
+
+
 __all__ = [
     "AnalysisError",
     "AudioFormatError",
@@ -82,4 +91,5 @@ __all__ = [
     "SessionError",
     "StemforgeError",
     "UsageError",
+    "did_you_mean",
 ]

@@ -13,7 +13,6 @@ loader calls :func:`parse_effect` on each ``[[...inserts]]`` table.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ import pedalboard
 
 from stemforge.audio.buffer import Samples
 from stemforge.errors import SessionError
+from stemforge.errors import did_you_mean as suggest
 
 
 @dataclass(frozen=True)
@@ -117,12 +117,6 @@ def register_effect(cls: type[EffectSpec]) -> type[EffectSpec]:
         raise ValueError(f"{cls.__name__} has no type_name")
     EFFECTS[cls.type_name] = cls
     return cls
-
-
-def suggest(word: str, candidates: list[str] | tuple[str, ...]) -> str:
-    """A ``; did you mean "x"?`` suffix, or an empty string."""
-    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
-    return f'; did you mean "{close[0]}"?' if close else ""
 
 
 def _fmt(value: Any) -> str:

@@ -8,7 +8,6 @@ did-you-mean suggestion. Messages follow one form::
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from stemforge.errors import SessionError
+from stemforge.errors import did_you_mean as suggest
 
 
 @dataclass(frozen=True)
@@ -42,12 +42,6 @@ class Field:
 
 
 REQUIRED = object()
-
-
-def suggest(word: str, candidates: list[str] | tuple[str, ...]) -> str:
-    """A ``; did you mean "x"?`` suffix, or an empty string."""
-    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
-    return f'; did you mean "{close[0]}"?' if close else ""
 
 
 def _fmt(value: Any) -> str:
