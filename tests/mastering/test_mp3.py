@@ -44,3 +44,15 @@ def test_encoder_failure_is_an_output_error(tmp_path: Path) -> None:
 
     with pytest.raises(OutputError, match="master.mp3"):
         mp3.encode_mp3(np.zeros((2, 4800), np.float32), 48000, tmp_path / "missing" / "x.mp3", kbps=320)
+
+
+@pytest.mark.parametrize("kinds", [("mp3",), ("cd", "mp3")])
+def test_mp3_headroom_follows_the_cd_conversion(tmp_path: Path, kinds: tuple[str, ...]) -> None:
+    from mastering.material import song, write
+    from stemforge.mastering import MasterSettings, master
+
+    mix = write(tmp_path / "mix.wav", song(10.0, lufs=-12.0))
+    result = master(mix, MasterSettings(deliverables=kinds), out_dir=tmp_path / "out")
+    item = next(d for d in result.deliverables if d.kind == "mp3")
+    assert item.true_peak_dbtp <= -1.0
+    assert any("CD conversion" in note for note in item.notes) == ("cd" in kinds)
