@@ -18,6 +18,7 @@ from pathlib import Path
 from types import TracebackType
 
 import numpy as np
+import numpy.typing as npt
 import soundfile as sf
 
 from stemforge.audio.buffer import AudioBuffer, Samples
@@ -267,6 +268,7 @@ class AtomicWriter:
         self.frames = 0
         self._temp: Path | None = None
         self._file: sf.SoundFile | None = None
+        self._buffer: npt.NDArray[np.float32] | None = None
 
     def __enter__(self) -> AtomicWriter:
         try:
@@ -301,8 +303,21 @@ class AtomicWriter:
         if not self.fmt.is_float and peak > 1.0:
             self.clipped_samples += int(np.count_nonzero(np.abs(samples) > 1.0))
             samples = np.clip(samples, -1.0, 1.0)
-        self._file.write(samples.T)
+        self._file.write(self._interleave(samples))
         self.frames += samples.shape[1]
+
+    def _interleave(self, samples: Samples) -> npt.NDArray[np.float32]:
+        """``samples`` as ``(frames, channels)``, copied column by column into a reused buffer.
+
+        A general transpose of a ``(channels, frames)`` block costs several times more
+        than one strided copy per channel, and the buffer is allocated once per size.
+        """
+        frames = samples.shape[1]
+        if self._buffer is None or self._buffer.shape[0] != frames:
+            self._buffer = np.empty((frames, self.channels), np.float32)
+        for channel in range(self.channels):
+            self._buffer[:, channel] = samples[channel]
+        return self._buffer
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
