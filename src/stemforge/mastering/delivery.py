@@ -227,20 +227,28 @@ def _master_24(level: LevelResult, *, outputs: StagedOutputs, writer: ThreadPool
     return results, writes
 
 
-def _cd(level: LevelResult, *, outputs: StagedOutputs, writer: ThreadPoolExecutor, ceiling_dbtp: float, seed: int, src_rise: Future[float | None]) -> tuple[Deliverable, Future[None]]:
+def _cd_convert(level: LevelResult) -> tuple[Samples, float | None, float]:
+    """The master at the CD's rate, its loudness and its true peak (dBTP)."""
+    rate = level.sample_rate
+    cd = level.samples if rate == CD_SAMPLE_RATE else _resample(level.samples, rate, CD_SAMPLE_RATE)
+    lufs, peak = _meter(cd, CD_SAMPLE_RATE)
+    return cd, lufs, peak
+
+
+def _cd(level: LevelResult, converted: tuple[Samples, float | None, float], *, outputs: StagedOutputs, writer: ThreadPoolExecutor, ceiling_dbtp: float, seed: int) -> tuple[Deliverable, Future[None]]:
     rate = level.sample_rate
     notes: list[str] = []
     if rate != CD_SAMPLE_RATE:
         notes.append(f"resampled {rate} → {CD_SAMPLE_RATE} Hz (soxr, very high quality)")
-    cd = level.samples if rate == CD_SAMPLE_RATE else _resample(level.samples, rate, CD_SAMPLE_RATE)
+    cd, lufs, peak = converted
+    del converted
     # The dither may add up to ``allowance`` dB to the true peak (a bound, see
     # dither_peak_bound_dbtp): the converted signal is kept that much under the ceiling.
     allowance = dither_peak_bound_dbtp(ceiling_dbtp, bits=16, sample_rate=CD_SAMPLE_RATE) - ceiling_dbtp
     target = ceiling_dbtp - allowance
-    for _attempt in range(4):
-        lufs, peak = _meter(cd, CD_SAMPLE_RATE)
-        if not src_rise.done():
-            src_rise.set_result(peak - level.limit.output_true_peak_dbtp)
+    for attempt in range(4):
+        if attempt:
+            lufs, peak = _meter(cd, CD_SAMPLE_RATE)
         if peak <= target:
             break
         over = peak - target
@@ -268,7 +276,15 @@ def _cd(level: LevelResult, *, outputs: StagedOutputs, writer: ThreadPoolExecuto
     return _deliverable("cd", "master-cd.wav", "WAV PCM_16", cd, CD_SAMPLE_RATE, 16, ceiling_dbtp, notes, lufs=lufs, peak=peak), write
 
 
-def _mp3(level: LevelResult, *, temp: Path, ceiling_dbtp: float, src_rise: Future[float | None]) -> Deliverable:
+def _mp3(level: LevelResult, *, temp: Path, ceiling_dbtp: float, src_rise: Future[float | None], limited: Future[None]) -> Deliverable:
+    try:
+        return _mp3_attempts(level, temp=temp, ceiling_dbtp=ceiling_dbtp, src_rise=src_rise, limited=limited)
+    finally:
+        if not limited.done():
+            limited.set_result(None)
+
+
+def _mp3_attempts(level: LevelResult, *, temp: Path, ceiling_dbtp: float, src_rise: Future[float | None], limited: Future[None]) -> Deliverable:
     notes: list[str] = []
     rate = level.sample_rate if level.sample_rate in MP3_RATES else 44100
     channels = level.samples.shape[0]
@@ -288,6 +304,8 @@ def _mp3(level: LevelResult, *, temp: Path, ceiling_dbtp: float, src_rise: Futur
         source = limit_again(level, ceiling_dbtp - margin, verify=False).samples
         if rate != level.sample_rate:
             source = _resample(source, level.sample_rate, rate)
+        if not limited.done():
+            limited.set_result(None)
         encode_mp3(source, rate, temp, kbps=MP3_KBPS)
         del source
         report = measure_mp3(temp, channels=channels)
@@ -335,25 +353,35 @@ def deliver(level: LevelResult, *, outputs: StagedOutputs, ceiling_dbtp: float, 
         mp3: Future[Deliverable] | None = None
         # The CD's conversion is measured first: its true-peak rise sets the MP3's headroom.
         src_rise: Future[float | None] = Future()
+        # Set when the MP3's source is limited: the CD is limited again only after, so that
+        # two limiters' working memory never adds up.
+        mp3_limited: Future[None] = Future()
         if "cd" not in kinds:
             src_rise.set_result(None)
         if "mp3" in kinds:
-            mp3 = pool.submit(_mp3, level, temp=outputs.temp("master.mp3"), ceiling_dbtp=ceiling_dbtp, src_rise=src_rise)
+            mp3 = pool.submit(_mp3, level, temp=outputs.temp("master.mp3"), ceiling_dbtp=ceiling_dbtp, src_rise=src_rise, limited=mp3_limited)
+        else:
+            mp3_limited.set_result(None)
         try:
-            cd: Deliverable | None = None
+            converted: list[tuple[Samples, float | None, float]] = []  # popped: _cd owns the array
             if "cd" in kinds:
                 try:
-                    cd, pending_cd = _cd(level, outputs=outputs, writer=writer, ceiling_dbtp=ceiling_dbtp, seed=seed, src_rise=src_rise)
+                    converted.append(_cd_convert(level))
+                    src_rise.set_result(converted[0][2] - level.limit.output_true_peak_dbtp)
                 finally:
                     if not src_rise.done():
                         src_rise.set_result(None)
-                writes.append(pending_cd)
+            # The 24-bit files next, while the MP3's source is limited; the CD's limiting
+            # afterwards, while the MP3 is encoded.
             if "master" in kinds or "flac" in kinds:
                 made, pending = _master_24(level, outputs=outputs, writer=writer, ceiling_dbtp=ceiling_dbtp, kinds=kinds, seed=seed)
                 results.extend(made)
                 writes.extend(pending)
-            if cd is not None:
+            if converted:
+                mp3_limited.result()
+                cd, pending_cd = _cd(level, converted.pop(), outputs=outputs, writer=writer, ceiling_dbtp=ceiling_dbtp, seed=seed)
                 results.append(cd)
+                writes.append(pending_cd)
         finally:
             for write in writes:
                 write.result()
