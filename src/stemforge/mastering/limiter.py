@@ -171,16 +171,23 @@ def true_peak_envelope(samples: Samples, sample_rate: int, *, floor: float = 0.0
     # between[n] is the largest interpolated magnitude between frames n and n + 1; it is
     # computed from x[n − half + 1 .. n + half] (the windows of the polyphase filter).
     window_max = scipy.ndimage.maximum_filter1d(envelope, size=TAPS_PER_PHASE, origin=-1, mode="constant")
-    candidates = np.flatnonzero(window_max * bound >= floor)
+    window_max *= np.float32(bound)
+    near = window_max >= floor
+    del window_max
+    # Counted before listed: on dense material the list (8 bytes a frame) is never made.
+    count = int(np.count_nonzero(near))
     between = np.zeros(frames, np.float32)
-    if candidates.size > frames // 6:
+    if count > frames // 6:
+        del near
         for phase in range(factor - 1):
             branch = branches[phase].astype(np.float32)
             for channel in range(channels):
                 # (x * branch)[j] is the signal at time j − half + (phase + 1) / factor.
                 y = scipy.signal.oaconvolve(samples[channel], branch)[half : half + frames]
                 np.maximum(between, np.abs(y), out=between)
-    elif candidates.size:
+    elif count:
+        candidates = np.flatnonzero(near)
+        del near
         padded = np.pad(samples, ((0, 0), (half - 1, half)))
         taps_t = np.ascontiguousarray(branches[:, ::-1].T, dtype=np.float32)
         offsets = np.arange(TAPS_PER_PHASE)
