@@ -22,8 +22,6 @@ file, RESULTS.md untouched).
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import resource
 import shutil
 import subprocess
@@ -42,6 +40,10 @@ from analysis.music import music_like  # noqa: E402
 
 from stemforge.analysis import analyze, analyze_file, integrated_loudness  # noqa: E402
 from stemforge.audio import AtomicWriter, AudioBuffer, read, write  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _results import machine  # noqa: E402
+from _results import write_section as write_results_section  # noqa: E402
 
 OUT = BENCH / "out" / "analysis"
 RESULTS = BENCH / "RESULTS.md"
@@ -133,30 +135,9 @@ def ffmpeg_ebur128(path: Path) -> None:
     )
 
 
-def machine() -> str:
-    model = platform.processor() or "unknown CPU"
-    if Path("/proc/cpuinfo").exists():
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    return f"{os.cpu_count()} × {model}, Python {platform.python_version()}"
-
-
 def write_section(text: str) -> None:
-    """Replace (or append) this benchmark's section of the shared RESULTS.md, atomically."""
-    old = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    lines = old.splitlines(keepends=True)
-    start = next((i for i, line in enumerate(lines) if line.rstrip() == SECTION), None)
-    if start is None:
-        new = old.rstrip("\n") + "\n\n" + text
-    else:
-        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-        rest = "".join(lines[end:])
-        new = "".join(lines[:start]) + text + ("\n" + rest if rest else "")
-    temp = RESULTS.with_name(f".{RESULTS.name}.tmp-{os.getpid()}")
-    temp.write_text(new)
-    os.replace(temp, RESULTS)
+    """Replace this benchmark's section of the shared RESULTS.md."""
+    write_results_section(SECTION, text, results=RESULTS)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import sys
 import time
 from collections.abc import Callable
@@ -29,6 +28,8 @@ import soundfile as sf
 
 from stemforge.classify import classify_file, classify_name, classify_session
 from stemforge.classify.tokens import clear_caches
+from _results import machine  # noqa: E402
+from _results import write_section as write_results_section  # noqa: E402
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -131,31 +132,9 @@ def accuracy() -> tuple[float, float]:
     return full / len(rows), collapsed / len(rows)
 
 
-def machine() -> str:
-    """CPU and Python version, for the record."""
-    model = platform.processor() or platform.machine()
-    if Path("/proc/cpuinfo").exists():
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    return f"{os.cpu_count()} × {model}, Python {platform.python_version()}"
-
-
 def write_section(text: str) -> None:
-    """Replace (or append) this section of the shared RESULTS.md, leaving the others as they are."""
-    old = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
-    lines = old.splitlines(keepends=True)
-    start = next((i for i, line in enumerate(lines) if line.rstrip() == SECTION), None)
-    if start is None:
-        new = old.rstrip("\n") + "\n\n" + text
-    else:
-        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-        tail = "".join(lines[end:])
-        new = "".join(lines[:start]) + text + ("\n" + tail if tail else "")
-    temp = RESULTS.with_name(f".{RESULTS.name}.tmp-{os.getpid()}")
-    temp.write_text(new, encoding="utf-8")
-    os.replace(temp, RESULTS)
+    """Replace this benchmark's section of the shared RESULTS.md."""
+    write_results_section(SECTION, text, results=RESULTS)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import platform
 import shutil
 import sys
 import time
@@ -46,6 +45,8 @@ sys.path.insert(0, str(ROOT / "src"))
 from stemforge.dsp import parse_effect
 from stemforge.render import RenderStats, plan_render, render_blocks, render_session
 from stemforge.session import Clip, Return, Send, Session, Stem, Track
+from _results import machine  # noqa: E402
+from _results import write_section as write_results_section  # noqa: E402
 
 BENCH = Path(__file__).resolve().parent
 OUT = BENCH / "out" / "mixer"
@@ -250,22 +251,6 @@ def null_residual_dbfs(out_dir: Path) -> float:
     return 20 * math.log10(peak) if peak > 0 else -math.inf
 
 
-def write_section(text: str) -> None:
-    """Replace (or append) this benchmark's section of the shared RESULTS.md, atomically."""
-    old = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    lines = old.splitlines(keepends=True)
-    start = next((i for i, line in enumerate(lines) if line.rstrip() == SECTION), None)
-    if start is None:
-        new = old.rstrip("\n") + "\n\n" + text
-    else:
-        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-        rest = "".join(lines[end:])
-        new = "".join(lines[:start]) + text + ("\n" + rest if rest else "")
-    temp = RESULTS.with_name(f".{RESULTS.name}.tmp-{os.getpid()}")
-    temp.write_text(new)
-    os.replace(temp, RESULTS)
-
-
 def revision() -> str:
     import subprocess
 
@@ -275,14 +260,9 @@ def revision() -> str:
         return "unknown"
 
 
-def machine() -> str:
-    model = "unknown CPU"
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    return f"{os.cpu_count()} × {model}, Python {platform.python_version()}"
+def write_section(text: str) -> None:
+    """Replace this benchmark's section of the shared RESULTS.md."""
+    write_results_section(SECTION, text, results=RESULTS)
 
 
 def main(argv: list[str] | None = None) -> int:
