@@ -44,6 +44,10 @@ from stemforge.importers.folder import import_folder
 from stemforge.render import render_session
 from stemforge.session import Session, load_session, save_session
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _results import cpu_model  # noqa: E402
+from _results import write_section as write_results_section  # noqa: E402
+
 BENCH = Path(__file__).resolve().parent
 OUT = BENCH / "out" / "render"
 RESULTS = BENCH / "RESULTS.md"
@@ -494,33 +498,13 @@ def naive_bytes(session: Session) -> int:
 
 
 def _machine() -> str:
-    model = "unknown CPU"
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
     memory_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return f"{os.cpu_count()} × {model}, {memory_gb:.0f} GB RAM, Python {platform.python_version()}, Linux {platform.release()}"
-
-
-def replace_section(document: str, text: str) -> str:
-    """``document`` with its ``## Render (issue 2)`` section replaced by ``text`` (appended if absent)."""
-    lines = document.splitlines(keepends=True)
-    start = next((i for i, line in enumerate(lines) if line.rstrip() == SECTION), None)
-    if start is None:
-        return document.rstrip("\n") + "\n\n" + text
-    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-    rest = "".join(lines[end:])
-    return "".join(lines[:start]) + text + ("\n" + rest if rest else "")
+    return f"{os.cpu_count()} × {cpu_model()}, {memory_gb:.0f} GB RAM, Python {platform.python_version()}, Linux {platform.release()}"
 
 
 def write_section(text: str) -> None:
     """Replace (or append) this benchmark's section of the shared RESULTS.md, atomically."""
-    old = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    temp = RESULTS.with_name(f".{RESULTS.name}.tmp-{os.getpid()}")
-    temp.write_text(replace_section(old, text))
-    os.replace(temp, RESULTS)
+    write_results_section(SECTION, text, results=RESULTS)
     (OUT / "section.md").write_text(text)
 
 
