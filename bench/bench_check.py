@@ -33,6 +33,9 @@ from scipy import signal
 
 from stemforge.qa import check_delivery
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _results import write_section as write_results_section  # noqa: E402
+
 BENCH = Path(__file__).resolve().parent
 OUT = BENCH / "out" / "check"
 RESULTS = BENCH / "RESULTS.md"
@@ -125,15 +128,8 @@ def io_floor(paths: list[Path]) -> None:
 
 
 def write_results(text: str) -> None:
-    old = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    lines = old.splitlines(keepends=True)
-    start = next((i for i, line in enumerate(lines) if line.rstrip() == SECTION), None)
-    if start is None:
-        new = old.rstrip("\n") + "\n\n" + text
-    else:
-        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-        new = "".join(lines[:start]) + text + ("\n" + "".join(lines[end:]) if end < len(lines) else "")
-    RESULTS.write_text(new)
+    """Replace this benchmark's section of the shared RESULTS.md."""
+    write_results_section(SECTION, text, results=RESULTS)
 
 
 def main(argv: list[str] | None = None) -> int:

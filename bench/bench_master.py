@@ -41,6 +41,9 @@ from analysis.music import music_like
 from stemforge.analysis import integrated_loudness, true_peak_dbtp
 from stemforge.audio import AudioBuffer, read, write
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _results import write_section as write_results_section  # noqa: E402
+
 OUT = BENCH / "out" / "master"
 RESULTS = BENCH / "RESULTS.md"
 SECTION = "## Mastering (issue 6)"
@@ -135,14 +138,8 @@ def ffmpeg_reading(path: Path) -> tuple[float, float] | None:
 
 
 def write_section(text: str) -> None:
-    current = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
-    start = current.find(SECTION)
-    if start == -1:
-        updated = current.rstrip("\n") + "\n\n" + text
-    else:
-        following = current.find("\n## ", start + len(SECTION))
-        updated = current[:start] + text + (current[following + 1 :] if following != -1 else "")
-    RESULTS.write_text(updated.rstrip("\n") + "\n", encoding="utf-8")
+    """Replace this benchmark's section of the shared RESULTS.md."""
+    write_results_section(SECTION, text, results=RESULTS)
 
 
 def main() -> int:
