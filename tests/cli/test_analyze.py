@@ -13,6 +13,8 @@ import soundfile as sf
 
 from stemforge.analysis import integrated_loudness, true_peak_dbtp
 
+from helpers import assert_user_error
+
 SAMPLE_RATE = 48000
 FIELDS = [
     "path", "sample_rate", "channels", "duration_s", "integrated_lufs", "loudness_range_lu",
@@ -24,15 +26,6 @@ def tone(level_dbfs: float, seconds: float, channels: int = 2, frequency_hz: flo
     t = np.arange(int(seconds * SAMPLE_RATE)) / SAMPLE_RATE
     signal = 10 ** (level_dbfs / 20) * np.sin(2 * np.pi * frequency_hz * t)
     return np.tile(signal, (channels, 1)).astype(np.float32)
-
-
-def assert_user_error(result, pattern: str) -> None:  # type: ignore[no-untyped-def]
-    assert result.code == 2, (result.out, result.err)
-    lines = [line for line in result.err.splitlines() if line.strip()]
-    assert lines and lines[0].startswith("error: "), result.err
-    assert all(line.startswith(("error: ", "tip: ")) for line in lines), result.err
-    assert re.search(pattern, lines[0]), lines[0]
-    assert "Traceback" not in result.err + result.out
 
 
 @pytest.fixture

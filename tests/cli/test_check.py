@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+from helpers import assert_user_error
 
 RATE = 48000
 
@@ -32,15 +33,6 @@ def delivery(tmp_path: Path, wav) -> tuple[Path, Path, dict[str, np.ndarray]]:
         wav(folder / "stems" / f"Song - {name}.wav", samples, subtype="FLOAT")
     mix = wav(folder / "mix.wav", sum(stems.values()), subtype="FLOAT")
     return folder / "stems", mix, stems
-
-
-def assert_user_error(result, pattern: str) -> None:
-    assert result.code == 2, (result.out, result.err)
-    lines = [line for line in result.err.splitlines() if line.strip()]
-    assert lines and lines[0].startswith("error: "), result.err
-    assert all(line.startswith(("error: ", "tip: ")) for line in lines), result.err
-    assert re.search(pattern, lines[0]), lines[0]
-    assert "Traceback" not in result.err + result.out
 
 
 def test_correct_delivery_passes(cli, unchanged, delivery) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -15,6 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
+
+from helpers import assert_user_error
 
 RNG = np.random.default_rng(5)
 
@@ -37,17 +38,6 @@ def client_folder(tmp_path: Path, wav) -> Path:
     wav(tracks / "18_LeadVox.wav", noise(1, 24000))
     wav(tracks / "99_Click.wav", noise(1, 24000), subtype="PCM_16")
     return tracks
-
-
-def assert_user_error(result, pattern: str) -> None:
-    """Exit 2, one `error:` line naming the problem (and at most a `tip:`), no traceback."""
-    assert result.code == 2, (result.out, result.err)
-    lines = [line for line in result.err.splitlines() if line.strip()]
-    assert lines and lines[0].startswith("error: "), result.err
-    assert all(line.startswith(("error: ", "tip: ")) for line in lines), result.err
-    assert len([line for line in lines if line.startswith("error: ")]) == 1
-    assert re.search(pattern, lines[0]), lines[0]
-    assert "Traceback" not in result.err + result.out
 
 
 def test_init_then_render_as_a_user_would(cli, unchanged, client_folder: Path) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import stat
 import zipfile
 from pathlib import Path
@@ -11,16 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from helpers import assert_user_error
+
 RATE = 48000
-
-
-def assert_user_error(result, pattern: str) -> None:
-    assert result.code == 2, (result.out, result.err)
-    lines = [line for line in result.err.splitlines() if line.strip()]
-    assert lines and lines[0].startswith("error: "), result.err
-    assert all(line.startswith(("error: ", "tip: ")) for line in lines), result.err
-    assert re.search(pattern, lines[0]), lines[0]
-    assert "Traceback" not in result.err + result.out
 
 
 @pytest.fixture
