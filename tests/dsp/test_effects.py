@@ -85,6 +85,12 @@ def test_unknown_effect_lists_the_known_ones_and_suggests() -> None:
         parse_effect({"type": "eq", "bands": [{"kind": "highpass", "cutoff_hz": 80, "slope_db_oct": 10}]}, where="i", source=Path("s.toml"))
 
 
+def test_a_table_key_written_below_an_inserts_header_gets_a_tip() -> None:
+    with pytest.raises(SessionError, match=r"unknown parameter 'target'") as caught:
+        parse_effect({"type": "limiter", "target": "club"}, where="master.inserts[1]", source=Path("s.toml"))
+    assert caught.value.tip is not None and "write it above its [[...inserts]] tables" in caught.value.tip
+
+
 def response_db(spec, freqs: list[float]) -> list[float]:
     impulse = np.zeros((1, (1 << 16) + PROCESS_FRAMES), np.float32)
     impulse[0, 0] = 1.0

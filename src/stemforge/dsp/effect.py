@@ -127,6 +127,10 @@ def _fmt(value: Any) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
+#: Keys of the tables that hold inserts, which land in an effect when written below its header.
+_OWNER_KEYS = frozenset({"name", "file", "stem", "pan", "mute", "solo", "invert", "offset_s", "role", "target", "lufs", "ceiling_dbtp"})
+
+
 def check_params(table: Mapping[str, Any], params: Mapping[str, Param], *, where: str, source: Path) -> dict[str, Any]:
     """Check ``table`` against ``params``; return the values present (defaults come from the dataclass).
 
@@ -140,10 +144,11 @@ def check_params(table: Mapping[str, Any], params: Mapping[str, Param], *, where
     for key, raw in table.items():
         value = raw.unwrap() if hasattr(raw, "unwrap") else raw
         if key not in params:
-            raise SessionError(
-                f"{where}: unknown parameter {key!r}{suggest(key, tuple(params))} ({name})",
-                tip=f"parameters allowed here: {', '.join(params) or 'none'}",
-            )
+            tip = f"parameters allowed here: {', '.join(params) or 'none'}"
+            if key in _OWNER_KEYS:
+                # In TOML every key after a [[x.inserts]] header belongs to that effect.
+                tip += f"; if {key!r} belongs to the track, stem or [master], write it above its [[...inserts]] tables"
+            raise SessionError(f"{where}: unknown parameter {key!r}{suggest(key, tuple(params))} ({name})", tip=tip)
         p = params[key]
         label = f"{where}.{key}"
         if p.kind in (float, int):
