@@ -122,3 +122,44 @@ def test_cd_master_from_48k_is_alias_free(tmp_path: Path) -> None:
     folded = 44100 - 23000.0  # where an alias would land: 21.1 kHz
     assert level_db(cd, 44100, folded) < -100.0
     assert level_db(cd, 44100, 1000.0) == pytest.approx(level_db(master48, 48000, 1000.0), abs=0.1)
+
+
+def test_a_candidate_the_meter_sends_back_leaves_no_file(tmp_path: Path) -> None:
+    """The CD and MP3 start from each limited result; only the delivered one's files remain."""
+    from stemforge.mastering.delivery import SlowDeliverables, StagedOutputs, deliver
+    from stemforge.mastering.limiter import LimiterSettings
+    from stemforge.mastering.loudness import Candidate, reach_loudness
+
+    x = song(6.0, lufs=-18.0)
+    offered: list[Candidate] = []
+    level = reach_loudness(x, 48000, target_lufs=-14.0, limiter=LimiterSettings(-1.0), on_candidate=offered.append)
+    assert offered and offered[-1].samples is level.samples and offered[-1].gain_db == level.gain.gain_db
+    outputs = StagedOutputs(tmp_path / "out")
+    slow = SlowDeliverables(outputs=outputs, ceiling_dbtp=-1.0, kinds=("cd", "mp3"))
+    # A first candidate 2 dB hotter, as if the meter had sent it back for another gain.
+    rejected = offered[-1]
+    slow.offer(Candidate(rejected.samples * np.float32(10 ** (2 / 20)), rejected.gain_db + 2.0, rejected.source, rejected.envelope, rejected.limiter, 48000))
+    for candidate in offered:
+        slow.offer(candidate)
+    made = deliver(level, outputs=outputs, ceiling_dbtp=-1.0, kinds=("cd", "mp3"), slow=slow)
+    slow.close()
+    files = outputs.commit()
+    assert sorted(p.name for p in files) == ["master-cd.wav", "master.mp3"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["master-cd.wav", "master.mp3"]
+    mp3 = next(d for d in made if d.kind == "mp3")
+    assert mp3.integrated_lufs == pytest.approx(-14.0, abs=0.4)  # the delivered gain's, not the rejected one's
+    assert mp3.true_peak_dbtp <= -1.0
+
+
+def test_search_curve_reused_by_the_limiter_is_the_one_it_would_compute() -> None:
+    from stemforge.mastering.limiter import LimiterSettings, envelope_db, limit_true_peak, reduction_curve, true_peak_envelope
+
+    x = song(4.0, lufs=-12.0)
+    settings = LimiterSettings(-1.0)
+    envelope = true_peak_envelope(x, 48000)
+    gain_db = 4.0
+    gr = reduction_curve(envelope_db(envelope), 48000, threshold_db=-1.0 - 0.1 - gain_db, lookahead_ms=settings.lookahead_ms, release_ms=settings.release_ms)
+    reused = limit_true_peak(x, 48000, settings, gain_db=gain_db, envelope=envelope, reduction=gr, margin_db=0.1)
+    computed = limit_true_peak(x, 48000, settings, gain_db=gain_db, envelope=envelope, margin_db=0.1)
+    assert np.array_equal(reused.samples, computed.samples)
+    assert reused.true_peak_dbtp <= -1.0

@@ -56,3 +56,35 @@ def test_mp3_headroom_follows_the_cd_conversion(tmp_path: Path, kinds: tuple[str
     item = next(d for d in result.deliverables if d.kind == "mp3")
     assert item.true_peak_dbtp <= -1.0
     assert any("CD conversion" in note for note in item.notes) == ("cd" in kinds)
+
+
+@pytest.mark.parametrize("sample_rate", [44100, 48000])
+@pytest.mark.parametrize("channels", [1, 2])
+def test_measuring_while_encoding_reads_what_the_file_decodes_to(tmp_path: Path, sample_rate: int, channels: int) -> None:
+    if shutil.which("ffmpeg") is None:
+        pytest.skip("ffmpeg not installed")
+    rng = np.random.default_rng(5)
+    t = np.arange(4 * sample_rate) / sample_rate
+    x = (0.4 * np.sin(2 * np.pi * 3001 * t) * (1 + np.sin(2 * np.pi * 0.7 * t)) / 2 + 0.05 * rng.standard_normal(t.size)).astype(np.float32)
+    samples = np.stack([x * (0.7 + 0.3 * c) for c in range(channels)])
+    # A folder name with the characters ffmpeg's tee muxer gives meaning to.
+    folder = tmp_path / "out [a|b] x:y"
+    folder.mkdir()
+    teed = folder / "teed.mp3"
+    during = mp3.encode_and_measure_mp3(samples, sample_rate, teed, kbps=320)
+    plain = tmp_path / "plain.mp3"
+    mp3.encode_mp3(samples, sample_rate, plain, kbps=320)
+    assert teed.read_bytes() == plain.read_bytes()  # the delivered file is a plain encode
+    after = mp3.measure_mp3(teed, channels=channels)
+    assert during.integrated_lufs == after.integrated_lufs
+    assert during.true_peak_dbtp == after.true_peak_dbtp
+    assert during.sample_peak_dbfs == after.sample_peak_dbfs
+
+
+def test_encoder_failure_while_measuring_is_an_output_error(tmp_path: Path) -> None:
+    from stemforge.errors import OutputError
+
+    if shutil.which("ffmpeg") is None:
+        pytest.skip("ffmpeg not installed")
+    with pytest.raises(OutputError, match="master.mp3"):
+        mp3.encode_and_measure_mp3(np.zeros((2, 4800), np.float32), 48000, tmp_path / "missing" / "x.mp3", kbps=320)

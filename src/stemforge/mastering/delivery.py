@@ -25,6 +25,7 @@ import contextlib
 import math
 import os
 import secrets
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,19 +33,21 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
+from stemforge.analysis import integrated_loudness, true_peak_dbtp
 from stemforge.analysis.truepeak import interpolation_filter, oversampling_factor
 from stemforge.audio.buffer import Samples
 from stemforge.audio.resample import StreamResampler
 from stemforge.errors import AnalysisError, OutputError
 from stemforge.mastering.dither import to_float, tpdf_quantize
 from stemforge.mastering.limiter import (
+    DEFAULT_MARGIN_DB,
     LimiterSettings,
     limit_true_peak,
     true_peak_envelope,
 )
-from stemforge.mastering.loudness import LevelResult, limit_again
+from stemforge.mastering.loudness import Candidate, LevelResult, limit_again
 from stemforge.mastering.measure import measure_lufs_dbtp, sample_peak_dbfs
-from stemforge.mastering.mp3 import encode_mp3, measure_mp3
+from stemforge.mastering.mp3 import encode_and_measure_mp3
 
 #: Rate of the CD deliverable, in Hz.
 CD_SAMPLE_RATE = 44100
@@ -54,7 +57,7 @@ MP3_RATES = (32000, 44100, 48000)
 MP3_KBPS = 320
 #: First headroom tried for the MP3's source below the ceiling (lossy overshoot), in dB.
 MP3_FIRST_MARGIN_DB = 0.7
-#: First headroom tried beyond the true-peak rise of the CD's sample-rate conversion, in dB.
+#: First headroom tried beyond the true-peak rise of a conversion to 44.1 kHz, in dB.
 MP3_OVER_SRC_DB = 0.3
 
 
@@ -113,6 +116,12 @@ class StagedOutputs:
         temp = self.out_dir / f".{final.stem}.partial-{os.getpid()}-{secrets.token_hex(4)}{final.suffix}"
         self._staged.append((temp, final))
         return temp
+
+    def drop(self, temp: Path) -> None:
+        """Remove the staged file ``temp`` (a result that will not be delivered)."""
+        with contextlib.suppress(FileNotFoundError):
+            temp.unlink()
+        self._staged = [(t, f) for t, f in self._staged if t != temp]
 
     def commit(self) -> list[Path]:
         """Rename every staged file onto its final name (in the order staged)."""
@@ -227,12 +236,20 @@ def _master_24(level: LevelResult, *, outputs: StagedOutputs, writer: ThreadPool
     return results, writes
 
 
-def _cd_convert(level: LevelResult) -> tuple[Samples, float | None, float]:
-    """The master at the CD's rate, its loudness and its true peak (dBTP)."""
-    rate = level.sample_rate
-    cd = level.samples if rate == CD_SAMPLE_RATE else _resample(level.samples, rate, CD_SAMPLE_RATE)
-    lufs, peak = _meter(cd, CD_SAMPLE_RATE)
-    return cd, lufs, peak
+def _cd_convert(samples: Samples, sample_rate: int, *, rise: Future[float | None], nominal_peak_dbtp: float) -> tuple[Samples, float | None, float]:
+    """``samples`` at the CD's rate, their loudness and their true peak (dBTP).
+
+    ``rise`` is set, as soon as the true peak is known, to how far it lies above
+    ``nominal_peak_dbtp`` (what the master peaks at): it sets the MP3's first headroom.
+    """
+    try:
+        cd = samples if sample_rate == CD_SAMPLE_RATE else _resample(samples, sample_rate, CD_SAMPLE_RATE)
+        peak = true_peak_dbtp(cd, CD_SAMPLE_RATE)
+        rise.set_result(peak - nominal_peak_dbtp)
+        return cd, integrated_loudness(cd, CD_SAMPLE_RATE), peak
+    finally:
+        if not rise.done():
+            rise.set_result(None)
 
 
 def _cd(level: LevelResult, converted: tuple[Samples, float | None, float], *, outputs: StagedOutputs, writer: ThreadPoolExecutor, ceiling_dbtp: float, seed: int) -> tuple[Deliverable, Future[None]]:
@@ -278,7 +295,7 @@ def _cd(level: LevelResult, converted: tuple[Samples, float | None, float], *, o
     return _deliverable("cd", "master-cd.wav", "WAV PCM_16", cd, CD_SAMPLE_RATE, 16, ceiling_dbtp, notes, lufs=lufs, peak=peak), write
 
 
-def _mp3(level: LevelResult, *, temp: Path, ceiling_dbtp: float, src_rise: Future[float | None], limited: Future[None]) -> Deliverable:
+def _mp3(level: LevelResult | Candidate, *, temp: Path, ceiling_dbtp: float, src_rise: Future[float | None], limited: Future[None]) -> Deliverable:
     try:
         return _mp3_attempts(level, temp=temp, ceiling_dbtp=ceiling_dbtp, src_rise=src_rise, limited=limited)
     finally:
@@ -286,10 +303,9 @@ def _mp3(level: LevelResult, *, temp: Path, ceiling_dbtp: float, src_rise: Futur
             limited.set_result(None)
 
 
-def _mp3_attempts(level: LevelResult, *, temp: Path, ceiling_dbtp: float, src_rise: Future[float | None], limited: Future[None]) -> Deliverable:
+def _mp3_attempts(level: LevelResult | Candidate, *, temp: Path, ceiling_dbtp: float, src_rise: Future[float | None], limited: Future[None]) -> Deliverable:
     notes: list[str] = []
     rate = level.sample_rate if level.sample_rate in MP3_RATES else 44100
-    channels = level.samples.shape[0]
     if rate != level.sample_rate:
         notes.append(f"resampled {level.sample_rate} → {rate} Hz for MP3")
     margin = MP3_FIRST_MARGIN_DB
@@ -308,9 +324,8 @@ def _mp3_attempts(level: LevelResult, *, temp: Path, ceiling_dbtp: float, src_ri
             source = _resample(source, level.sample_rate, rate)
         if not limited.done():
             limited.set_result(None)
-        encode_mp3(source, rate, temp, kbps=MP3_KBPS)
+        report = encode_and_measure_mp3(source, rate, temp, kbps=MP3_KBPS)
         del source
-        report = measure_mp3(temp, channels=channels)
         peak = -math.inf if report.true_peak_dbtp is None else float(report.true_peak_dbtp)
         if peak <= ceiling_dbtp:
             notes.append(f"source limited to {ceiling_dbtp - margin:+.2f} dBTP so the decoded MP3 stays within the ceiling")
@@ -331,12 +346,110 @@ def _mp3_attempts(level: LevelResult, *, temp: Path, ceiling_dbtp: float, src_ri
     raise AnalysisError(f"could not keep the MP3 within {ceiling_dbtp:+.2f} dBTP")
 
 
-def deliver(level: LevelResult, *, outputs: StagedOutputs, ceiling_dbtp: float, kinds: tuple[str, ...], seed: int = 0) -> tuple[Deliverable, ...]:
+class _Job:
+    """The slow deliverables' work for one candidate master."""
+
+    def __init__(self, candidate: Candidate) -> None:
+        self.candidate = candidate
+        self.converted: Future[tuple[Samples, float | None, float]] | None = None
+        self.mp3: Future[Deliverable] | None = None
+        self.mp3_temp: Path | None = None
+        #: Set when the MP3's source is limited: the CD is limited again only after, so that
+        #: two limiters' working memory never adds up.
+        self.limited: Future[None] = Future()
+        #: True-peak rise of the CD's conversion over the master's (None: not measured).
+        self.rise: Future[float | None] = Future()
+        self.delivered = False
+
+
+class SlowDeliverables:
+    """The CD's sample-rate conversion and the MP3, started early on a thread of their own.
+
+    They are the slowest deliverables (LAME alone takes about 3 CPU-seconds for 4 minutes),
+    so :func:`~stemforge.mastering.pipeline.master` hands them every limited result the
+    moment it exists (:meth:`offer`, from ``reach_loudness``'s ``on_candidate``): the CD's
+    conversion and the MP3's encoding then run while the meter verifies that result and
+    the 24-bit files are written. A result that the meter sends back (rare: the limiter
+    keeps some headroom for that) is replaced by the next offer; the MP3 is reused when the
+    gain did not change, otherwise made again, and unused files are removed.
+
+    Parameters
+    ----------
+    outputs : StagedOutputs
+    ceiling_dbtp : float
+    kinds : tuple of str
+        The deliverables asked for (only ``cd`` and ``mp3`` concern this class).
+    """
+
+    def __init__(self, *, outputs: StagedOutputs, ceiling_dbtp: float, kinds: tuple[str, ...]) -> None:
+        self.outputs = outputs
+        self.ceiling_dbtp = ceiling_dbtp
+        self.kinds = kinds
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stemforge-mp3")
+        self._converter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stemforge-cd")
+        self._jobs: list[_Job] = []
+
+    def offer(self, candidate: Candidate) -> None:
+        """Start the CD's conversion and (for a new gain) the MP3 from ``candidate``."""
+        if self._jobs and self._jobs[-1].candidate.samples is candidate.samples:
+            return
+        job = _Job(candidate)
+        if "cd" in self.kinds:
+            # The candidate peaks about DEFAULT_MARGIN_DB under the ceiling.
+            nominal = self.ceiling_dbtp - DEFAULT_MARGIN_DB
+            job.converted = self._converter.submit(_cd_convert, candidate.samples, candidate.sample_rate, rise=job.rise, nominal_peak_dbtp=nominal)
+        else:
+            job.rise.set_result(None)
+        if "mp3" in self.kinds:
+            same_gain = next((j for j in self._jobs if j.mp3 is not None and j.candidate.gain_db == candidate.gain_db), None)
+            if same_gain is not None:
+                job.mp3, job.mp3_temp, job.limited = same_gain.mp3, same_gain.mp3_temp, same_gain.limited
+                same_gain.mp3 = same_gain.mp3_temp = None
+            else:
+                job.mp3_temp = self.outputs.temp("master.mp3")
+                job.mp3 = self._pool.submit(_mp3, candidate, temp=job.mp3_temp, ceiling_dbtp=self.ceiling_dbtp, src_rise=job.rise, limited=job.limited)
+        else:
+            job.limited.set_result(None)
+        self._jobs.append(job)
+
+    def job_for(self, level: LevelResult) -> _Job:
+        """The job started for ``level``'s samples (started now if none was)."""
+        for job in self._jobs:
+            if job.candidate.samples is level.samples:
+                return job
+        self.offer(Candidate(level.samples, level.gain.gain_db, level.source, level.envelope, level.limiter, level.sample_rate))
+        return self._jobs[-1]
+
+    def close(self) -> None:
+        """Wait for work still running and remove the files of results not delivered."""
+        for job in self._jobs:
+            if job.mp3 is not None:
+                with contextlib.suppress(Exception):
+                    job.mp3.result()
+        self._pool.shutdown(wait=True)
+        self._converter.shutdown(wait=True)
+        for job in self._jobs:
+            if job.mp3_temp is not None and job.mp3 is not None and not job.delivered:
+                self.outputs.drop(job.mp3_temp)
+        self._jobs.clear()
+
+
+def deliver(
+    level: LevelResult,
+    *,
+    outputs: StagedOutputs,
+    ceiling_dbtp: float,
+    kinds: tuple[str, ...],
+    seed: int = 0,
+    slow: SlowDeliverables | None = None,
+    meanwhile: Callable[[], None] | None = None,
+) -> tuple[Deliverable, ...]:
     """Write and verify every deliverable in ``kinds``.
 
-    The MP3 (the slowest: an encoder run per attempt) is made on a second thread, and files
-    are written on a third (libsndfile and LAME release the GIL), while the PCM deliverables
-    are made on this one.
+    The CD's conversion and the MP3 (the slowest: an encoder run per attempt) are made on
+    a second thread (:class:`SlowDeliverables`, usually started before the master was
+    verified), and files are written on a third (libsndfile, soxr and LAME release the
+    GIL), while the PCM deliverables are made on this one.
 
     Parameters
     ----------
@@ -348,49 +461,45 @@ def deliver(level: LevelResult, *, outputs: StagedOutputs, ceiling_dbtp: float, 
         Which of ``master``, ``flac``, ``cd``, ``mp3``.
     seed : int
         Dither seed.
+    slow : SlowDeliverables, optional
+        The one ``reach_loudness`` was offering candidates to (else one is made and closed here).
+    meanwhile : callable, optional
+        Called once the PCM files are written, before waiting for the MP3.
     """
+    own = slow is None
+    slow = slow or SlowDeliverables(outputs=outputs, ceiling_dbtp=ceiling_dbtp, kinds=kinds)
     results: list[Deliverable] = []
     writes: list[Future[None]] = []
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="stemforge-mp3") as pool, ThreadPoolExecutor(max_workers=1, thread_name_prefix="stemforge-write") as writer:
-        mp3: Future[Deliverable] | None = None
-        # The CD's conversion is measured first: its true-peak rise sets the MP3's headroom.
-        src_rise: Future[float | None] = Future()
-        # Set when the MP3's source is limited: the CD is limited again only after, so that
-        # two limiters' working memory never adds up.
-        mp3_limited: Future[None] = Future()
-        if "cd" not in kinds:
-            src_rise.set_result(None)
-        if "mp3" in kinds:
-            mp3 = pool.submit(_mp3, level, temp=outputs.temp("master.mp3"), ceiling_dbtp=ceiling_dbtp, src_rise=src_rise, limited=mp3_limited)
-        else:
-            mp3_limited.set_result(None)
-        try:
-            converted: list[tuple[Samples, float | None, float]] = []  # popped: _cd owns the array
-            if "cd" in kinds:
-                try:
-                    converted.append(_cd_convert(level))
-                    src_rise.set_result(converted[0][2] - level.limit.output_true_peak_dbtp)
-                finally:
-                    if not src_rise.done():
-                        src_rise.set_result(None)
-            # The 24-bit files next, while the MP3's source is limited; the CD's limiting
-            # afterwards, while the MP3 is encoded.
-            if "master" in kinds or "flac" in kinds:
-                made, pending = _master_24(level, outputs=outputs, writer=writer, ceiling_dbtp=ceiling_dbtp, kinds=kinds, seed=seed)
-                results.extend(made)
-                writes.extend(pending)
-            if converted:
-                mp3_limited.result()
-                cd, pending_cd = _cd(level, converted.pop(), outputs=outputs, writer=writer, ceiling_dbtp=ceiling_dbtp, seed=seed)
-                results.append(cd)
-                writes.append(pending_cd)
-        finally:
-            for write in writes:
-                write.result()
-            finished = mp3.result() if mp3 is not None else None
-        if finished is not None:
-            results.append(finished)
+    try:
+        job = slow.job_for(level)
+        job.delivered = True
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="stemforge-write") as writer:
+            try:
+                # The 24-bit files first, while the CD's conversion runs and the MP3's source
+                # is limited; the CD's own limiting afterwards, while the MP3 is encoded.
+                if "master" in kinds or "flac" in kinds:
+                    made, pending = _master_24(level, outputs=outputs, writer=writer, ceiling_dbtp=ceiling_dbtp, kinds=kinds, seed=seed)
+                    results.extend(made)
+                    writes.extend(pending)
+                if job.converted is not None:
+                    converted = job.converted.result()
+                    job.converted = None  # _cd owns the array
+                    job.limited.result()
+                    cd, pending_cd = _cd(level, converted, outputs=outputs, writer=writer, ceiling_dbtp=ceiling_dbtp, seed=seed)
+                    del converted
+                    results.append(cd)
+                    writes.append(pending_cd)
+            finally:
+                for write in writes:
+                    write.result()
+        if meanwhile is not None:
+            meanwhile()
+        if job.mp3 is not None:
+            results.append(job.mp3.result())
+    finally:
+        if own:
+            slow.close()
     return tuple(results)
 
 
-__all__ = ["CD_SAMPLE_RATE", "Deliverable", "StagedOutputs", "deliver", "dither_peak_bound_dbtp"]
+__all__ = ["CD_SAMPLE_RATE", "Deliverable", "SlowDeliverables", "StagedOutputs", "deliver", "dither_peak_bound_dbtp"]

@@ -15,7 +15,9 @@ gain stops there: the ceiling is still honoured, and the result says which loudn
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -130,14 +132,48 @@ class LevelResult:
     sample_rate: int
 
 
-def limit_again(level: LevelResult, ceiling_dbtp: float, *, verify: bool = True) -> LimiterResult:
+@dataclass(frozen=True)
+class Candidate:
+    """A limited master before the meter has verified it, and what made it.
+
+    Handed to ``reach_loudness``'s ``on_candidate`` so that slow deliverables can start
+    from it while it is measured; it becomes the master when the measurement passes.
+
+    Attributes
+    ----------
+    samples : np.ndarray, float32, shape (channels, frames)
+        The limited audio.
+    gain_db : float
+        The gain before the limiter.
+    source : np.ndarray, float32, shape (channels, frames)
+        The limiter's input (before the gain).
+    envelope : np.ndarray, float32, shape (frames,)
+        The detector's true-peak envelope of ``source``.
+    limiter : LimiterSettings
+    sample_rate : int
+    """
+
+    samples: Samples
+    gain_db: float
+    source: Samples
+    envelope: np.ndarray
+    limiter: LimiterSettings
+    sample_rate: int
+
+
+def limit_again(level: LevelResult | Candidate, ceiling_dbtp: float, *, verify: bool = True) -> LimiterResult:
     """The same gain as ``level``, limited to a lower ``ceiling_dbtp`` (verified by the meter).
 
     Used for deliverables whose conversion (SRC, lossy encoding) needs headroom below the
     master's ceiling; the detector envelope of the master is reused.
     """
+    gain_db = level.gain_db if isinstance(level, Candidate) else level.gain.gain_db
     settings = LimiterSettings(ceiling_dbtp, level.limiter.lookahead_ms, level.limiter.release_ms)
-    return limit_true_peak(level.source, level.sample_rate, settings, gain_db=level.gain.gain_db, envelope=level.envelope, verify=verify)
+    return limit_true_peak(level.source, level.sample_rate, settings, gain_db=gain_db, envelope=level.envelope, verify=verify)
+
+
+def _offer(on_candidate: Callable[[Candidate], None], samples: Samples, *, gain_db: float, source: Samples, envelope: np.ndarray, limiter: LimiterSettings, sample_rate: int) -> None:
+    on_candidate(Candidate(samples, gain_db, source, envelope, limiter, sample_rate))
 
 
 def reach_loudness(
@@ -147,6 +183,7 @@ def reach_loudness(
     target_lufs: float,
     limiter: LimiterSettings,
     max_reduction_db: float = 6.0,
+    on_candidate: Callable[[Candidate], None] | None = None,
 ) -> LevelResult:
     """Gain ``samples`` to ``target_lufs`` and limit them to the ceiling.
 
@@ -161,6 +198,8 @@ def reach_loudness(
         Ceiling and time constants.
     max_reduction_db : float
         Largest peak gain reduction allowed to reach the target.
+    on_candidate : callable, optional
+        Called with every limited result before the meter verifies it (usually once).
 
     Raises
     ------
@@ -173,58 +212,108 @@ def reach_loudness(
         raise AnalysisError("the material is silent or shorter than 0.4 s: it has no integrated loudness to adjust")
     threshold_base = limiter.ceiling_dbtp - DEFAULT_MARGIN_DB
     iterations = 0
+    slot = model.slot_frames
+    slot_rate = sample_rate / slot
 
-    def search(level_db: np.ndarray, gain_db: float) -> tuple[float, bool]:
-        """Secant search for the gain whose limited result the model puts on target."""
+    def slot_levels(level_db: np.ndarray) -> np.ndarray:
+        """The loudest level in each slot of the model (a limiter driven by it reduces at least as much)."""
+        return level_db[: model.slots * slot].reshape(model.slots, slot).max(axis=1)
+
+    def curve_for(level_db: np.ndarray, rate: float, gain_db: float) -> tuple[np.ndarray, np.ndarray | float]:
+        gr = reduction_curve(level_db, rate, threshold_db=threshold_base - gain_db, lookahead_ms=limiter.lookahead_ms, release_ms=limiter.release_ms)
+        curve = np.power(np.float32(10.0), (np.float32(gain_db) - gr) / np.float32(20.0)) if gr.any() else 10.0 ** (gain_db / 20.0)
+        return gr, curve
+
+    def secant(tried: list[tuple[float, float]]) -> float:
+        slope = 1.0
+        if len(tried) >= 2:
+            (g0, l0), (g1, l1) = tried[-2], tried[-1]
+            if abs(g1 - g0) > 1e-6:
+                slope = min(1.0, max(0.05, (l1 - l0) / (g1 - g0)))
+        return slope
+
+    def search(level_db: np.ndarray, gain_db: float) -> tuple[float, bool, np.ndarray | None]:
+        """The gain whose limited result the model puts on target, and its reduction curve.
+
+        The secant search runs on the model's slots (the slot's loudest level driving a
+        limiter at the slot rate: 16 times less work); the gain it finds is then checked,
+        and corrected if need be, with the per-frame reduction the limiter will apply.
+        """
         nonlocal iterations
         gain_limit_db = max_reduction_db + threshold_base - float(level_db.max())
-        tried: list[tuple[float, float]] = []
         capped = False
+        levels = slot_levels(level_db)
+        tried: list[tuple[float, float]] = []
         for _ in range(12):
             capped = gain_db > gain_limit_db
             gain_db = min(gain_db, gain_limit_db)
-            gr = reduction_curve(level_db, sample_rate, threshold_db=threshold_base - gain_db, lookahead_ms=limiter.lookahead_ms, release_ms=limiter.release_ms)
-            curve = np.power(np.float32(10.0), (np.float32(gain_db) - gr) / np.float32(20.0)) if gr.any() else 10.0 ** (gain_db / 20.0)
-            predicted = model.lufs(curve)
+            _gr, curve = curve_for(levels, slot_rate, gain_db)
+            predicted = model.lufs_slots(curve)
             lufs = -math.inf if predicted is None else predicted
             iterations += 1
             tried.append((gain_db, lufs))
             error = target_lufs - lufs
             if abs(error) <= SEARCH_TOLERANCE_LU or (capped and error > 0):
                 break
-            slope = 1.0
-            if len(tried) >= 2:
-                (g0, l0), (g1, l1) = tried[-2], tried[-1]
-                if abs(g1 - g0) > 1e-6:
-                    slope = min(1.0, max(0.05, (l1 - l0) / (g1 - g0)))
-            gain_db += error / slope
-        return gain_db, capped
+            gain_db += error / secant(tried)
+        del levels
+        slope = secant(tried)
+        tried = []
+        for _ in range(6):
+            capped = gain_db > gain_limit_db
+            gain_db = min(gain_db, gain_limit_db)
+            gr, curve = curve_for(level_db, sample_rate, gain_db)
+            predicted = model.lufs(curve)
+            del curve
+            lufs = -math.inf if predicted is None else predicted
+            iterations += 1
+            tried.append((gain_db, lufs))
+            error = target_lufs - lufs
+            if abs(error) <= SEARCH_TOLERANCE_LU or (capped and error > 0):
+                return gain_db, capped, gr
+            gain_db += error / (secant(tried) if len(tried) >= 2 else slope)
+        return gain_db, capped, None  # the last curve was for another gain
 
     # A first search on the sample peaks tells roughly which frames the limiter will touch;
     # the detector's oversampled envelope is then computed only where it can matter (frames
     # within reach of the threshold, with 3 dB to spare for the search moving on and for
     # deliverables limited up to 1.5 dB lower), and the search finishes on it.
     sample_level_db = envelope_db(sample_envelope(samples))
-    rough_gain_db, _ = search(sample_level_db, target_lufs - input_lufs)
-    del sample_level_db
+    levels = slot_levels(sample_level_db)
+    rough_gain_db = target_lufs - input_lufs
+    tried: list[tuple[float, float]] = []
+    for _ in range(12):
+        rough_gain_db = min(rough_gain_db, max_reduction_db + threshold_base - float(sample_level_db.max()))
+        _gr, curve = curve_for(levels, slot_rate, rough_gain_db)
+        predicted = model.lufs_slots(curve)
+        iterations += 1
+        tried.append((rough_gain_db, -math.inf if predicted is None else predicted))
+        error = target_lufs - tried[-1][1]
+        if abs(error) <= 0.1 or not math.isfinite(error):
+            break
+        rough_gain_db += error / secant(tried)
+    del sample_level_db, levels
     floor_gain_db = rough_gain_db
     for _refine in range(3):
         envelope = true_peak_envelope(samples, sample_rate, floor=10.0 ** ((threshold_base - floor_gain_db - 3.0) / 20.0))
         level_db = envelope_db(envelope)
-        gain_db, capped = search(level_db, rough_gain_db)
+        gain_db, capped, gr = search(level_db, rough_gain_db)
         if gain_db <= floor_gain_db + 1.5:
             break
         floor_gain_db = gain_db
     result: LimiterResult | None = None
     output_lufs = input_lufs
     for _outer in range(4):
-        result = limit_true_peak(samples, sample_rate, limiter, gain_db=gain_db, envelope=envelope)
+        offer = None
+        if on_candidate is not None:
+            offer = partial(_offer, on_candidate, gain_db=gain_db, source=samples, envelope=envelope, limiter=limiter, sample_rate=sample_rate)
+        result = limit_true_peak(samples, sample_rate, limiter, gain_db=gain_db, envelope=envelope, reduction=gr, on_output=offer)
         measured = result.integrated_lufs
         output_lufs = -math.inf if measured is None else measured
         error = target_lufs - output_lufs
         if abs(error) <= FINAL_TOLERANCE_LU or (capped and error > 0):
             break
-        gain_db, capped = search(level_db, gain_db + error)
+        gain_db, capped, gr = search(level_db, gain_db + error)
     if result is None:  # pragma: no cover - the loop always runs
         raise AnalysisError("loudness search did not run")
     reduction = -result.gain_db
@@ -256,4 +345,4 @@ def reach_loudness(
     )
 
 
-__all__ = ["GainStage", "LevelResult", "LimitStage", "limit_again", "reach_loudness"]
+__all__ = ["Candidate", "GainStage", "LevelResult", "LimitStage", "limit_again", "reach_loudness"]

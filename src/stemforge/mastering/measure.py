@@ -81,6 +81,29 @@ class GainLoudnessModel:
         self._energy = energy
         self.sub_block_frames = max(1, round(_SUB_BLOCK_S * sample_rate))
         self.sub_blocks = self.frames // self.sub_block_frames
+        #: Frames per slot of the decimated model: the largest divisor of a sub-block up to 16.
+        self.slot_frames = max(d for d in range(1, 17) if self.sub_block_frames % d == 0)
+        n = self.sub_blocks * self.sub_block_frames
+        self._slot_energy = energy[:n].reshape(-1, self.slot_frames).sum(axis=1, dtype=np.float64)
+
+    @property
+    def slots(self) -> int:
+        """Slots of :meth:`lufs_slots` (the frames of whole sub-blocks, ``slot_frames`` each)."""
+        return self._slot_energy.size
+
+    def lufs_slots(self, gain: npt.NDArray[np.floating] | float) -> float | None:
+        """Predicted integrated loudness with one linear gain per slot of ``slot_frames`` frames.
+
+        The search for a target loudness steers by this (16 times less work than per frame);
+        for a gain that varies slowly next to a slot it agrees with :meth:`lufs` closely.
+        """
+        if self.sub_blocks < _BLOCK_SUB_BLOCKS:
+            return None
+        g = np.asarray(gain, np.float64)
+        per_slot = self._slot_energy * (g * g if g.ndim else float(g) ** 2)
+        sums = per_slot.reshape(self.sub_blocks, -1).sum(axis=1)
+        windows = np.lib.stride_tricks.sliding_window_view(sums, _BLOCK_SUB_BLOCKS).sum(axis=1)
+        return integrated_from_block_energies(windows / (_BLOCK_SUB_BLOCKS * self.sub_block_frames))
 
     def lufs(self, gain: npt.NDArray[np.float32] | float = 1.0) -> float | None:
         """Predicted integrated loudness (LUFS) of the signal times ``gain``.

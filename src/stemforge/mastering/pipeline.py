@@ -26,7 +26,12 @@ from stemforge.analysis import LoudnessReport, analyze
 from stemforge.audio.buffer import AudioBuffer, Samples
 from stemforge.errors import AnalysisError, OutputError, UsageError
 from stemforge.mastering.bus import GlueStage, WidthStage, glue_compress, set_width
-from stemforge.mastering.delivery import Deliverable, StagedOutputs, deliver
+from stemforge.mastering.delivery import (
+    Deliverable,
+    SlowDeliverables,
+    StagedOutputs,
+    deliver,
+)
 from stemforge.mastering.inputs import MasterInput, open_input
 from stemforge.mastering.limiter import LimiterSettings
 from stemforge.mastering.loudness import LevelResult, reach_loudness
@@ -250,19 +255,22 @@ def master(
             bus, width = set_width(bus, rate, width_percent=settings.width_percent, mono_below_hz=settings.mono_below_hz)
 
     # -- 4 + 5. loudness and true-peak limiting -----------------------------------------
-    notify("loudness")
-    limiter = LimiterSettings(settings.ceiling_dbtp)
-    level = reach_loudness(bus, rate, target_lufs=target_lufs, limiter=limiter, max_reduction_db=settings.max_reduction_db)
-    if not level.limit.reached_target:
-        warnings.append(
-            f"reaching {target_lufs:.1f} LUFS needs more than {settings.max_reduction_db:g} dB of limiting: the master reaches "
-            f"{level.limit.output_lufs:.1f} LUFS at the {settings.ceiling_dbtp:+.1f} dBTP ceiling"
-        )
-
-
-    # -- 6. deliverables, previews, report ------------------------------------------------
     outputs = StagedOutputs(out_dir)
+    slow = SlowDeliverables(outputs=outputs, ceiling_dbtp=settings.ceiling_dbtp, kinds=settings.deliverables)
     try:
+        notify("loudness")
+        limiter = LimiterSettings(settings.ceiling_dbtp)
+        # The CD's conversion and the MP3 start from the limited master while it is verified.
+        level = reach_loudness(
+            bus, rate, target_lufs=target_lufs, limiter=limiter, max_reduction_db=settings.max_reduction_db, on_candidate=slow.offer
+        )
+        if not level.limit.reached_target:
+            warnings.append(
+                f"reaching {target_lufs:.1f} LUFS needs more than {settings.max_reduction_db:g} dB of limiting: the master reaches "
+                f"{level.limit.output_lufs:.1f} LUFS at the {settings.ceiling_dbtp:+.1f} dBTP ceiling"
+            )
+
+        # -- 6. deliverables, previews, report --------------------------------------------
         # The previews come first so that the unmastered mix can be let go before the
         # deliverables are made (memory).
         notify("previews")
@@ -272,12 +280,6 @@ def master(
         input_stage = InputStage(src.kind, str(src.path), rate, before.shape[0], before.shape[1], before.shape[1] / rate, tuple(s.name for s in src.stems))
         before_report = before_analysis.result()
         del before
-        notify("deliverables")
-        deliverables = deliver(level, outputs=outputs, ceiling_dbtp=settings.ceiling_dbtp, kinds=settings.deliverables, seed=settings.seed)
-        for item in deliverables:
-            if not item.within_ceiling:  # deliver() raises first; kept as a last line of defence
-                raise AnalysisError(f"{item.file}: true peak {item.true_peak_dbtp:+.2f} dBTP is over the ceiling")
-        notify("report")
         after_report = level.report or analyze(AudioBuffer(level.samples, rate))
         used = replace(settings, target_lufs=target_lufs)
         result = MasterResult(
@@ -288,7 +290,7 @@ def master(
             glue=glue,
             width=width,
             level=level,
-            deliverables=deliverables,
+            deliverables=(),
             before=before_report,
             after=after_report,
             reference=reference,
@@ -298,11 +300,30 @@ def master(
             warnings=tuple(warnings),
             seconds=0.0,
         )
-        from stemforge.mastering.report import write_reports
+        from stemforge.mastering.report import render_figures, write_reports
 
-        write_reports(result, outputs)
+        figures: dict[str, bytes] = {}
+        notify("deliverables")
+        # The report's figures are drawn while the MP3 is encoded.
+        deliverables = deliver(
+            level,
+            outputs=outputs,
+            ceiling_dbtp=settings.ceiling_dbtp,
+            kinds=settings.deliverables,
+            seed=settings.seed,
+            slow=slow,
+            meanwhile=lambda: figures.update(render_figures(result)),
+        )
+        slow.close()
+        for item in deliverables:
+            if not item.within_ceiling:  # deliver() raises first; kept as a last line of defence
+                raise AnalysisError(f"{item.file}: true peak {item.true_peak_dbtp:+.2f} dBTP is over the ceiling")
+        notify("report")
+        result = replace(result, deliverables=deliverables)
+        write_reports(result, outputs, figures or None)
         files = outputs.commit()
     except BaseException:
+        slow.close()
         outputs.discard()
         raise
     return replace(result, files=tuple(files), seconds=time.perf_counter() - started)

@@ -172,10 +172,67 @@ def _fmt(value: float | None, unit: str, digits: int = 1, sign: bool = False) ->
     return f"{value:+.{digits}f} {unit}" if sign else f"{value:.{digits}f} {unit}"
 
 
-def to_html(result: MasterResult) -> str:
-    """The ``report.html`` page of ``result``."""
+def render_figures(result: MasterResult) -> dict[str, bytes]:
+    """The report's figures as PNG bytes, by name (``stems``, ``gr``, ``loudness``, ``spectrum``).
+
+    They need no deliverable, so the pipeline draws them while the MP3 is still encoding.
+    """
+    s = result.settings
+    b, a = result.before, result.after
+    figures: dict[str, bytes] = {}
+    stem_levels = [(st.name, st.lufs_before, st.lufs_after) for st in result.rebalance.stems if st.lufs_before is not None]
+    if stem_levels:
+
+        def draw_stems(axes: Any) -> None:
+            x = np.arange(len(stem_levels))
+            axes.bar(x - 0.2, [v[1] + 70 for v in stem_levels], 0.4, bottom=-70, label="before")
+            axes.bar(x + 0.2, [(v[2] if v[2] is not None else -70) + 70 for v in stem_levels], 0.4, bottom=-70, label="after")
+            axes.set_xticks(x, [v[0] for v in stem_levels], rotation=30, ha="right")
+            axes.set_ylabel("LUFS")
+            axes.legend()
+
+        figures["stems"] = _figure_png(draw_stems, height=3.6, bottom=0.3)
+    gr = gain_reduction_series(result.level.gain_reduction_db, result.input.sample_rate)
+
+    def draw_gr(axes: Any) -> None:
+        axes.fill_between(np.arange(gr.size) * SERIES_HOP_S, 0, -gr, step="post", color="#cf222e", alpha=0.6)
+        axes.set_xlabel("time (s)")
+        axes.set_ylabel("gain reduction (dB)")
+
+    figures["gr"] = _figure_png(draw_gr, height=2.4)
+
+    def draw_loudness(axes: Any) -> None:
+        for report, name in ((b, "before"), (a, "after")):
+            if report.short_term_lufs.size:
+                axes.plot(report.short_term_times_s, report.short_term_lufs, label=name)
+        axes.axhline(s.target_lufs, color="grey", linestyle="--", label="target")
+        axes.set_xlabel("time (s)")
+        axes.set_ylabel("short-term loudness (LUFS)")
+        axes.legend()
+
+    figures["loudness"] = _figure_png(draw_loudness)
+
+    def draw_spectrum(axes: Any) -> None:
+        axes.semilogx(b.spectrum_centres_hz, b.spectrum_levels_db, label="before")
+        axes.semilogx(a.spectrum_centres_hz, a.spectrum_levels_db, label="after")
+        if result.reference is not None:
+            ref = result.reference
+            shift = float(np.nanmean(a.spectrum_levels_db[: ref.third_octave_db.size]) - np.nanmean(ref.third_octave_db[: a.spectrum_levels_db.size]))
+            axes.semilogx(ref.third_octave_hz, ref.third_octave_db + shift, label="reference (level-matched)", linestyle="--")
+        axes.set_xlabel("frequency (Hz)")
+        axes.set_ylabel("band level (dB)")
+        axes.legend()
+
+    figures["spectrum"] = _figure_png(draw_spectrum)
+    return figures
+
+
+def to_html(result: MasterResult, figures: dict[str, bytes] | None = None) -> str:
+    """The ``report.html`` page of ``result`` (``figures``: from :func:`render_figures`, drawn if not given)."""
     from stemforge.report.html import HtmlReport
 
+    if figures is None:
+        figures = render_figures(result)
     s = result.settings
     level = result.level
     rate = result.input.sample_rate
@@ -237,17 +294,8 @@ def to_html(result: MasterResult) -> str:
                 for st in result.rebalance.stems
             ],
         )
-        stem_levels = [(st.name, st.lufs_before, st.lufs_after) for st in result.rebalance.stems if st.lufs_before is not None]
-        if stem_levels:
-            def draw_stems(axes: Any) -> None:
-                x = np.arange(len(stem_levels))
-                axes.bar(x - 0.2, [v[1] + 70 for v in stem_levels], 0.4, bottom=-70, label="before")
-                axes.bar(x + 0.2, [(v[2] if v[2] is not None else -70) + 70 for v in stem_levels], 0.4, bottom=-70, label="after")
-                axes.set_xticks(x, [v[0] for v in stem_levels], rotation=30, ha="right")
-                axes.set_ylabel("LUFS")
-                axes.legend()
-
-            sub.figure(_figure_png(draw_stems, height=3.6, bottom=0.3), alt="per-stem loudness", caption="Integrated loudness of each stem before and after its move.")
+        if "stems" in figures:
+            sub.figure(figures["stems"], alt="per-stem loudness", caption="Integrated loudness of each stem before and after its move.")
     else:
         stages.subsection("1. Stem rebalance").paragraph("off (the input is a mix)")
     tonal = stages.subsection("2. Tonal EQ / reference matching")
@@ -275,47 +323,18 @@ def to_html(result: MasterResult) -> str:
             "result": f"{level.limit.output_lufs:.2f} LUFS, {level.limit.output_true_peak_dbtp:+.2f} dBTP",
         }
     )
-    gr = gain_reduction_series(level.gain_reduction_db, rate)
-
-    def draw_gr(axes: Any) -> None:
-        axes.fill_between(np.arange(gr.size) * SERIES_HOP_S, 0, -gr, step="post", color="#cf222e", alpha=0.6)
-        axes.set_xlabel("time (s)")
-        axes.set_ylabel("gain reduction (dB)")
-
-    loud.figure(_figure_png(draw_gr, height=2.4), alt="limiter gain reduction", caption="Limiter gain reduction (largest in each 100 ms).")
+    loud.figure(figures["gr"], alt="limiter gain reduction", caption="Limiter gain reduction (largest in each 100 ms).")
     plots = page.section("Loudness and spectrum")
-
-    def draw_loudness(axes: Any) -> None:
-        for report, name in ((b, "before"), (a, "after")):
-            if report.short_term_lufs.size:
-                axes.plot(report.short_term_times_s, report.short_term_lufs, label=name)
-        axes.axhline(s.target_lufs, color="grey", linestyle="--", label="target")
-        axes.set_xlabel("time (s)")
-        axes.set_ylabel("short-term loudness (LUFS)")
-        axes.legend()
-
-    plots.figure(_figure_png(draw_loudness), alt="short-term loudness", caption="Short-term loudness (3 s) before and after.")
-
-    def draw_spectrum(axes: Any) -> None:
-        axes.semilogx(b.spectrum_centres_hz, b.spectrum_levels_db, label="before")
-        axes.semilogx(a.spectrum_centres_hz, a.spectrum_levels_db, label="after")
-        if result.reference is not None:
-            ref = result.reference
-            shift = float(np.nanmean(a.spectrum_levels_db[: ref.third_octave_db.size]) - np.nanmean(ref.third_octave_db[: a.spectrum_levels_db.size]))
-            axes.semilogx(ref.third_octave_hz, ref.third_octave_db + shift, label="reference (level-matched)", linestyle="--")
-        axes.set_xlabel("frequency (Hz)")
-        axes.set_ylabel("band level (dB)")
-        axes.legend()
-
-    plots.figure(_figure_png(draw_spectrum), alt="1/3-octave spectrum", caption="Long-term 1/3-octave spectrum before and after (and the reference).")
+    plots.figure(figures["loudness"], alt="short-term loudness", caption="Short-term loudness (3 s) before and after.")
+    plots.figure(figures["spectrum"], alt="1/3-octave spectrum", caption="Long-term 1/3-octave spectrum before and after (and the reference).")
     return page.render()
 
 
-def write_reports(result: MasterResult, outputs: StagedOutputs) -> None:
+def write_reports(result: MasterResult, outputs: StagedOutputs, figures: dict[str, bytes] | None = None) -> None:
     """Stage ``report.html`` and then ``report.json`` (committed last)."""
-    outputs.temp("report.html").write_text(to_html(result), encoding="utf-8")
+    outputs.temp("report.html").write_text(to_html(result, figures), encoding="utf-8")
     document = json.dumps(to_json(result), indent=2, allow_nan=False) + "\n"
     outputs.temp("report.json").write_text(document, encoding="utf-8")
 
 
-__all__ = ["MASTER_SCHEMA_VERSION", "OUTPUT_NAMES", "to_html", "to_json", "write_reports"]
+__all__ = ["MASTER_SCHEMA_VERSION", "OUTPUT_NAMES", "render_figures", "to_html", "to_json", "write_reports"]
