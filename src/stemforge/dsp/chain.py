@@ -18,7 +18,8 @@ compensates like any plugin latency.
 
 Effects with a :meth:`~stemforge.dsp.effect.EffectSpec.stage` — the EQ as scipy
 second-order sections (:mod:`stemforge.dsp.iir`), a delay as vectorised NumPy
-(:mod:`stemforge.dsp.echo`) — run it on the same pieces, bit-identical to their pedalboard
+(:mod:`stemforge.dsp.echo`), a stereo reverb compiled with numba
+(:mod:`stemforge.dsp.freeverb`) — run it on the same pieces, bit-identical to their pedalboard
 plugins and cheaper; the other effects run as one ``Pedalboard`` per run of plugins.
 """
 

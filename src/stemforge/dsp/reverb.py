@@ -4,6 +4,10 @@ Linear and time-invariant once its parameter smoothing has settled (the engine p
 each instance before use), so per-stem instances of a shared reverb sum to one instance
 fed with the sum. Its tail decays smoothly; the longest comb delay (about 37 ms) bounds
 any silent stretch inside it.
+
+On two channels (returns and stem inserts are stereo) and x86 machines it runs as
+:class:`~stemforge.dsp.freeverb.StereoReverb`, the same algorithm compiled with numba,
+bit-identical to pedalboard's and cheaper; mono reverbs stay with pedalboard.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from dataclasses import dataclass
 
 import pedalboard
 
-from stemforge.dsp.effect import EffectSpec, param, register_effect
+from stemforge.dsp.effect import EffectSpec, Stage, param, register_effect
 
 
 @register_effect
@@ -42,6 +46,17 @@ class Reverb(EffectSpec):
 
     def plugins(self, sample_rate: int) -> list[pedalboard.Plugin]:
         return [pedalboard.Reverb(room_size=self.room_size, damping=self.damping, wet_level=self.mix, dry_level=1.0 - self.mix, width=self.width)]
+
+    def stage(self, sample_rate: int, *, channels: int) -> Stage | None:
+        if channels != 2:
+            return None
+        from stemforge.dsp import freeverb  # numba: imported when a stereo reverb first runs
+
+        if not freeverb.available():
+            return None
+        return freeverb.StereoReverb(
+            sample_rate=sample_rate, room_size=self.room_size, damping=self.damping, width=self.width, wet_level=self.mix, dry_level=1.0 - self.mix
+        )
 
     def tail_gap_s(self) -> float | None:
         return 0.05
