@@ -100,7 +100,7 @@ def test_failure_midway_leaves_no_partial_files(tmp_path: Path, monkeypatch: pyt
     def broken(*args: object, **kwargs: object) -> object:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(pipeline, "make_previews", broken)
+    monkeypatch.setattr(pipeline, "match_previews", broken)  # while the CD and MP3 are under way
     mix = write(tmp_path / "mix.wav", song(3.0, lufs=-20.0))
     with pytest.raises(OSError):
         master(mix, MasterSettings(), out_dir=tmp_path / "out")

@@ -99,7 +99,7 @@ def glue_compress(
     slope = 1.0 - 1.0 / ratio
     reduction = np.where(over <= -knee_db / 2, 0.0, np.where(over >= knee_db / 2, slope * over, slope * (over + knee_db / 2) ** 2 / (2 * knee_db)))
     release_frames = release_ms * 1e-3 * sample_rate
-    reduction = _release(reduction, math.exp(-1.0 / release_frames), max(1, int(600 * release_frames)))
+    reduction = _release(reduction, np.float32(0.0), math.exp(-1.0 / release_frames), max(1, int(600 * release_frames)))
     attack_pole = math.exp(-1.0 / (attack_ms * 1e-3 * sample_rate))
     reduction = scipy.signal.lfilter([1.0 - attack_pole], [1.0, -attack_pole], reduction)
     gain = np.power(10.0, -reduction / 20.0).astype(np.float32)

@@ -38,14 +38,17 @@ from stemforge.analysis.truepeak import interpolation_filter, oversampling_facto
 from stemforge.audio.buffer import Samples
 from stemforge.audio.resample import StreamResampler
 from stemforge.errors import AnalysisError, OutputError
-from stemforge.mastering.dither import to_float, tpdf_quantize
+from stemforge.mastering.dither import to_float, tpdf_blocks, tpdf_quantize
 from stemforge.mastering.limiter import (
     DEFAULT_MARGIN_DB,
+    GainedSource,
     LimiterSettings,
-    limit_true_peak,
+    envelope_db,
+    linear_gain,
+    reduction_curve,
     true_peak_envelope,
 )
-from stemforge.mastering.loudness import Candidate, LevelResult, limit_again
+from stemforge.mastering.loudness import Candidate, LevelResult, limited_source
 from stemforge.mastering.measure import measure_lufs_dbtp, sample_peak_dbfs
 from stemforge.mastering.mp3 import encode_and_measure_mp3
 
@@ -159,7 +162,31 @@ def _write_pcm(path: Path, quantized: np.ndarray, sample_rate: int, *, bits: int
         raise OutputError(f"{path}: cannot be written ({exc})") from None
 
 
-def _resample(samples: Samples, rate_in: int, rate_out: int) -> Samples:
+def _write_dithered(targets: list[tuple[Path, str]], samples: Samples, sample_rate: int, *, bits: int, seed: int) -> None:
+    """Dither ``samples`` to ``bits`` a block at a time and write each block to every target.
+
+    ``targets`` are ``(path, container)`` pairs (``WAV`` or ``FLAC``): the same integers go to
+    each, and only one block of them is ever held.
+    """
+    subtype = f"PCM_{bits}"
+    files: list[sf.SoundFile] = []
+    path = targets[0][0]
+    try:
+        with contextlib.ExitStack() as stack:
+            for path, container in targets:
+                options = {"compression_level": 0.0} if container == "FLAC" else {}  # FLAC: fastest level, still lossless
+                files.append(stack.enter_context(sf.SoundFile(str(path), "w", samplerate=sample_rate, channels=samples.shape[0], subtype=subtype, format=container, **options)))
+            for _start, block in tpdf_blocks(samples, bits=bits, seed=seed):
+                # libsndfile takes the top 24 bits of int32 data.
+                data = np.ascontiguousarray(block.T if bits == 16 else (block << 8).T)
+                for f in files:
+                    path = Path(f.name)
+                    f.write(data)
+    except (OSError, sf.LibsndfileError, RuntimeError) as exc:
+        raise OutputError(f"{path}: cannot be written ({exc})") from None
+
+
+def _resample(samples: Samples | GainedSource, rate_in: int, rate_out: int) -> Samples:
     """soxr very-high-quality SRC, block by block into one output array."""
     stream = StreamResampler(rate_in, rate_out, samples.shape[0])
     total = round(samples.shape[1] * rate_out / rate_in)
@@ -212,11 +239,12 @@ def _master_24(level: LevelResult, *, outputs: StagedOutputs, writer: ThreadPool
     samples = level.samples
     peak = level.limit.output_true_peak_dbtp
     lufs: float | None = level.limit.output_lufs
-    q24 = tpdf_quantize(samples, bits=24, seed=seed)
     bound = dither_peak_bound_dbtp(peak, bits=24, sample_rate=rate)
+    q24 = None  # made (and measured) only when the dither could cross the ceiling
     if bound <= ceiling_dbtp:
         notes.append(f"true peak measured before dither; the 24-bit dither can add at most {bound - peak:.6f} dB")
     else:
+        q24 = tpdf_quantize(samples, bits=24, seed=seed)
         for _attempt in range(4):
             lufs, peak = _meter(to_float(q24, bits=24), rate)
             if peak <= ceiling_dbtp:
@@ -227,12 +255,16 @@ def _master_24(level: LevelResult, *, outputs: StagedOutputs, writer: ThreadPool
             q24 = tpdf_quantize(samples, bits=24, seed=seed)
         else:
             raise AnalysisError(f"could not keep the 24-bit master within {ceiling_dbtp:+.2f} dBTP")
-    results, writes = [], []
+    results, targets = [], []
     for kind, name, container in (("master", "master.wav", "WAV"), ("flac", "master.flac", "FLAC")):
         if kind not in kinds:
             continue
-        writes.append(writer.submit(_write_pcm, outputs.temp(name), q24, rate, bits=24, container=container))
+        targets.append((outputs.temp(name), container))
         results.append(_deliverable(kind, name, f"{container} PCM_24", samples, rate, 24, ceiling_dbtp, notes, lufs=lufs, peak=peak))
+    if q24 is None:
+        writes = [writer.submit(_write_dithered, targets, samples, rate, bits=24, seed=seed)]
+    else:
+        writes = [writer.submit(_write_pcm, path, q24, rate, bits=24, container=container) for path, container in targets]
     return results, writes
 
 
@@ -283,15 +315,22 @@ def _cd(level: LevelResult, converted: tuple[Samples, float | None, float], *, o
             near = true_peak_envelope(cd, CD_SAMPLE_RATE, floor=10.0 ** ((settings.ceiling_dbtp - 0.5) / 20.0))
             # Measured by the next turn of this loop (true peak and loudness only; the
             # limiter's own verification would also compute the report's series and spectrum).
-            relimited = limit_true_peak(cd, CD_SAMPLE_RATE, settings, envelope=near, verify=False)
-            cd = relimited.samples
-            notes.append(f"the converted file peaked at {peak:+.2f} dBTP: limited again at 44.1 kHz (up to {relimited.max_reduction_db:.2f} dB)")
+            reduction = reduction_curve(
+                envelope_db(near), CD_SAMPLE_RATE, threshold_db=settings.ceiling_dbtp - DEFAULT_MARGIN_DB, lookahead_ms=settings.lookahead_ms, release_ms=settings.release_ms
+            )
+            del near
+            if cd is level.samples:
+                cd = cd.copy()  # a 44.1 kHz master: the CD file is limited apart from it
+            # In place, a block at a time: the converted signal is this function's own.
+            for start in range(0, cd.shape[1], 1 << 18):
+                cd[:, start : start + (1 << 18)] *= linear_gain(0.0, reduction[start : start + (1 << 18)])
+            notes.append(f"the converted file peaked at {peak:+.2f} dBTP: limited again at 44.1 kHz (up to {float(reduction.max(initial=0.0)):.2f} dB)")
+            del reduction
     else:
         raise AnalysisError(f"could not keep the 16-bit CD master within {ceiling_dbtp:+.2f} dBTP")
-    q16 = tpdf_quantize(cd, bits=16, seed=seed + 1)
     bound = dither_peak_bound_dbtp(peak, bits=16, sample_rate=CD_SAMPLE_RATE)
     notes.append(f"true peak measured before dither; the 16-bit dither can add at most {bound - peak:.4f} dB (up to {bound:+.3f} dBTP)")
-    write = writer.submit(_write_pcm, outputs.temp("master-cd.wav"), q16, CD_SAMPLE_RATE, bits=16, container="WAV")
+    write = writer.submit(_write_dithered, [(outputs.temp("master-cd.wav"), "WAV")], cd, CD_SAMPLE_RATE, bits=16, seed=seed + 1)
     return _deliverable("cd", "master-cd.wav", "WAV PCM_16", cd, CD_SAMPLE_RATE, 16, ceiling_dbtp, notes, lufs=lufs, peak=peak), write
 
 
@@ -319,7 +358,7 @@ def _mp3_attempts(level: LevelResult | Candidate, *, temp: Path, ceiling_dbtp: f
         notes.append(f"the CD conversion raised the true peak {rise:.2f} dB: first headroom {margin:.2f} dB")
     for _attempt in range(5):
         # Not verified here: what counts is the decoded MP3, measured below.
-        source = limit_again(level, ceiling_dbtp - margin, verify=False).samples
+        source: Samples | GainedSource = limited_source(level, ceiling_dbtp - margin)
         if rate != level.sample_rate:
             source = _resample(source, level.sample_rate, rate)
         if not limited.done():
@@ -482,11 +521,11 @@ def deliver(
                     results.extend(made)
                     writes.extend(pending)
                 if job.converted is not None:
-                    converted = job.converted.result()
-                    job.converted = None  # _cd owns the array
+                    future, job.converted = job.converted, None
+                    owned = [future.result()]
+                    del future  # _cd owns the converted array (and may limit it in place)
                     job.limited.result()
-                    cd, pending_cd = _cd(level, converted, outputs=outputs, writer=writer, ceiling_dbtp=ceiling_dbtp, seed=seed)
-                    del converted
+                    cd, pending_cd = _cd(level, owned.pop(), outputs=outputs, writer=writer, ceiling_dbtp=ceiling_dbtp, seed=seed)
                     results.append(cd)
                     writes.append(pending_cd)
             finally:

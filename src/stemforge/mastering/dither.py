@@ -13,6 +13,8 @@ write would be rescaled by the file library (libsndfile scales floats by 2^(bits
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import numpy.typing as npt
 
@@ -26,6 +28,31 @@ def _tpdf(rng: np.random.Generator, shape: tuple[int, ...], dtype: type[np.float
     low: npt.NDArray[np.floating] = (raw & np.uint64(0xFFFFFFFF)).astype(dtype)
     high: npt.NDArray[np.floating] = (raw >> np.uint64(32)).astype(dtype)
     return (low - high) * dtype(2.0**-32)
+
+
+#: Frames dithered per step (the noise is drawn in this order, so results do not depend
+#: on whether the blocks are kept or written as they come).
+DITHER_BLOCK_FRAMES = 1 << 18
+
+
+def tpdf_blocks(samples: Samples, *, bits: int, seed: int = 0) -> Iterator[tuple[int, npt.NDArray[np.integer]]]:
+    """TPDF-dither and round ``samples`` a block at a time: ``(first frame, integers)`` pairs.
+
+    The same values as :func:`tpdf_quantize`, without holding them all (a file writer
+    takes each block as it comes).
+    """
+    if bits not in (16, 24):
+        raise UsageError(f"bits={bits} must be 16 or 24")
+    scale = float(1 << (bits - 1))
+    # 16-bit values and their fractions fit float32's 24-bit mantissa; 24-bit ones need float64.
+    dtype: type[np.floating] = np.float32 if bits == 16 else np.float64
+    rng = np.random.default_rng(seed)
+    for start in range(0, samples.shape[1], DITHER_BLOCK_FRAMES):
+        part: npt.NDArray[np.floating] = samples[:, start : start + DITHER_BLOCK_FRAMES].astype(dtype) * dtype(scale)
+        part += _tpdf(rng, part.shape, dtype)
+        np.rint(part, out=part)
+        np.clip(part, -scale, scale - 1, out=part)
+        yield start, part.astype(np.int16 if bits == 16 else np.int32)
 
 
 def tpdf_quantize(samples: Samples, *, bits: int, seed: int = 0) -> npt.NDArray[np.integer]:
@@ -45,20 +72,9 @@ def tpdf_quantize(samples: Samples, *, bits: int, seed: int = 0) -> npt.NDArray[
     np.ndarray, int16 (16 bits) or int32 (24 bits), shape (channels, frames)
         Integer sample values in ``[−2^(bits−1), 2^(bits−1) − 1]``.
     """
-    if bits not in (16, 24):
-        raise UsageError(f"bits={bits} must be 16 or 24")
-    scale = float(1 << (bits - 1))
-    # 16-bit values and their fractions fit float32's 24-bit mantissa; 24-bit ones need float64.
-    dtype: type[np.floating] = np.float32 if bits == 16 else np.float64
-    rng = np.random.default_rng(seed)
     out = np.empty(samples.shape, np.int16 if bits == 16 else np.int32)
-    step = 1 << 18
-    for start in range(0, samples.shape[1], step):
-        part: npt.NDArray[np.floating] = samples[:, start : start + step].astype(dtype) * dtype(scale)
-        part += _tpdf(rng, part.shape, dtype)
-        np.rint(part, out=part)
-        np.clip(part, -scale, scale - 1, out=part)
-        out[:, start : start + step] = part
+    for start, block in tpdf_blocks(samples, bits=bits, seed=seed):
+        out[:, start : start + block.shape[1]] = block
     return out
 
 
@@ -67,4 +83,4 @@ def to_float(quantized: npt.NDArray[np.integer], *, bits: int) -> Samples:
     return quantized.astype(np.float32) * np.float32(2.0 ** -(bits - 1))
 
 
-__all__ = ["to_float", "tpdf_quantize"]
+__all__ = ["DITHER_BLOCK_FRAMES", "to_float", "tpdf_blocks", "tpdf_quantize"]

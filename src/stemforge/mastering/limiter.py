@@ -138,6 +138,12 @@ def detector_filter(factor: int) -> npt.NDArray[np.float64]:
     return np.sinc(n / factor) * np.kaiser(length + 1, KAISER_BETA)[:-1]
 
 
+#: Frames per piece when the detector runs over a long signal (its working arrays are a
+#: few times a piece, not a few times the song), and the context each piece is given.
+ENVELOPE_PIECE_FRAMES = 1 << 20
+_PIECE_CONTEXT = 2 * TAPS_PER_PHASE
+
+
 def true_peak_envelope(samples: Samples, sample_rate: int, *, floor: float = 0.0, allowance_db: float | None = None) -> Envelope:
     """Stereo-linked per-frame true-peak magnitude (linear).
 
@@ -163,6 +169,20 @@ def true_peak_envelope(samples: Samples, sample_rate: int, *, floor: float = 0.0
         For frame ``n``: the largest magnitude of any channel at ``n`` and at the
         interpolated points between ``n − 1`` and ``n + 1`` (where that can reach ``floor``).
     """
+    frames = samples.shape[1]
+    if frames <= ENVELOPE_PIECE_FRAMES + 2 * _PIECE_CONTEXT:
+        return _envelope_piece(samples, sample_rate, floor=floor, allowance_db=allowance_db)
+    # In pieces with context on both sides: a frame's value depends on its 32 neighbours.
+    out = np.empty(frames, np.float32)
+    for start in range(0, frames, ENVELOPE_PIECE_FRAMES):
+        stop = min(frames, start + ENVELOPE_PIECE_FRAMES)
+        lo, hi = max(0, start - _PIECE_CONTEXT), min(frames, stop + _PIECE_CONTEXT)
+        piece = _envelope_piece(samples[:, lo:hi], sample_rate, floor=floor, allowance_db=allowance_db)
+        out[start:stop] = piece[start - lo : stop - lo]
+    return out
+
+
+def _envelope_piece(samples: Samples, sample_rate: int, *, floor: float, allowance_db: float | None) -> Envelope:
     channels, frames = samples.shape
     envelope = sample_envelope(samples)
     factor = detector_oversampling(sample_rate)
@@ -206,23 +226,27 @@ def true_peak_envelope(samples: Samples, sample_rate: int, *, floor: float = 0.0
     return envelope
 
 
-def _release(need_db: npt.NDArray[np.float32], coefficient: float, chunk: int) -> npt.NDArray[np.float32]:
-    """``gr[n] = max(need_db[n], coefficient · gr[n − 1])`` without a loop over samples.
+def _release(level_db: npt.NDArray[np.float32], threshold: np.float32, coefficient: float, chunk: int) -> npt.NDArray[np.float32]:
+    """``gr[n] = max(need[n], coefficient · gr[n − 1])`` with ``need = max(0, level_db − threshold)``,
+    without a loop over samples.
 
     Within a chunk, ``gr[n] = a^n · max_k≤n(need[k] · a^(−k))``: a running maximum; the
     chunk is short enough that ``a^(−k)`` stays finite in float32.
     """
-    out = np.empty_like(need_db)
+    out = np.empty_like(level_db)
     carry = np.float32(0.0)
     # a^(−k) must stay finite in float32 (below e^88): at most 60 time constants a chunk.
     chunk = max(1, min(chunk, int(60.0 / -math.log(coefficient))))
-    k = np.arange(min(chunk, need_db.size), dtype=np.float64)
+    k = np.arange(min(chunk, level_db.size), dtype=np.float64)
     decay_full = np.exp(-math.log(coefficient) * k).astype(np.float32)  # a^(−k)
     a = np.float32(coefficient)
-    for start in range(0, need_db.size, chunk):
-        part = need_db[start : start + chunk]
+    zero = np.float32(0.0)
+    for start in range(0, level_db.size, chunk):
+        part = level_db[start : start + chunk] - threshold
+        np.maximum(part, zero, out=part)
         decay = decay_full[: part.size]
-        running = np.maximum.accumulate(part * decay)
+        part *= decay
+        running = np.maximum.accumulate(part)
         np.maximum(running, carry * a, out=running)
         out[start : start + part.size] = running / decay
         carry = out[start + part.size - 1]
@@ -275,19 +299,59 @@ def reduction_curve(
     for first, last in zip(firsts, lasts, strict=True):
         lo = max(0, int(first) - lookahead)
         hi = min(frames, int(last) + tail)
-        need = level_db[lo:hi] - threshold
-        np.maximum(need, np.float32(0.0), out=need)
-        gr = _release(need, coefficient, chunk)
+        gr = _release(level_db[lo:hi], threshold, coefficient, chunk)
         if lookahead > 1:
-            # hold[n] = max(gr[n .. n + L − 1]); smooth[n] = mean(hold[n − L + 1 .. n]).
-            hold = scipy.ndimage.maximum_filter1d(gr, size=lookahead, origin=-(lookahead // 2), mode="nearest")
-            del gr
-            gr = scipy.ndimage.uniform_filter1d(hold, size=lookahead, origin=(lookahead - 1) // 2, mode="nearest")
-            del hold
-            np.maximum(gr, need, out=gr)  # max(): float rounding only
-        del need
-        np.maximum(out[lo:hi], gr, out=out[lo:hi])
+            # hold[n] = max(gr[n .. n + L − 1]); smooth[n] = mean(hold[n − L + 1 .. n]); in
+            # pieces with 2L frames of context (the filters reach L − 1 frames either way).
+            margin = 2 * lookahead
+            for start in range(0, gr.size, ENVELOPE_PIECE_FRAMES):
+                stop = min(gr.size, start + ENVELOPE_PIECE_FRAMES)
+                a, b = max(0, start - margin), min(gr.size, stop + margin)
+                hold = scipy.ndimage.maximum_filter1d(gr[a:b], size=lookahead, origin=-(lookahead // 2), mode="nearest")
+                smooth = scipy.ndimage.uniform_filter1d(hold, size=lookahead, origin=(lookahead - 1) // 2, mode="nearest")[start - a : stop - a]
+                need = level_db[lo + start : lo + stop] - threshold
+                np.maximum(smooth, need, out=smooth)  # max(): float rounding only
+                np.maximum(out[lo + start : lo + stop], smooth, out=out[lo + start : lo + stop])
+        else:
+            np.maximum(out[lo:hi], gr, out=out[lo:hi])
+        del gr
     return out
+
+
+class GainedSource:
+    """``source`` times a per-frame gain, computed only for the blocks asked for.
+
+    Sliced as ``source[:, a:b]`` (the only indexing it takes), it returns
+    ``source[:, a:b] · 10^((gain_db − reduction_db[a:b]) / 20)``, float32: an encoder fed
+    from it never holds the whole limited signal.
+
+    Parameters
+    ----------
+    source : np.ndarray, float32, shape (channels, frames)
+    gain_db : float
+    reduction_db : np.ndarray, float32, shape (frames,)
+        Gain reduction (positive dB) per frame, from :func:`reduction_curve`.
+    """
+
+    def __init__(self, source: Samples, gain_db: float, reduction_db: Envelope) -> None:
+        self.source = source
+        self.gain_db = np.float32(gain_db)
+        self.reduction_db = reduction_db
+        self.shape = source.shape
+
+    def __getitem__(self, key: tuple[slice, slice]) -> Samples:
+        rows, frames = key
+        if rows != slice(None) or not isinstance(frames, slice) or frames.step not in (None, 1):
+            raise IndexError("GainedSource takes [:, a:b] only")
+        return self.source[:, frames] * linear_gain(self.gain_db, self.reduction_db[frames])
+
+
+def linear_gain(gain_db: float, reduction_db: Envelope) -> Envelope:
+    """``10^((gain_db − reduction_db) / 20)`` per frame, float32."""
+    curve = np.float32(gain_db) - reduction_db
+    curve *= np.float32(np.log(10.0) / 20.0)
+    np.exp(curve, out=curve)
+    return curve
 
 
 def limit_true_peak(
@@ -365,4 +429,4 @@ def limit_true_peak(
     raise AnalysisError(f"the true-peak limiter could not reach {settings.ceiling_dbtp:+.2f} dBTP (measured {peak:+.2f})")
 
 
-__all__ = ["LimiterResult", "LimiterSettings", "envelope_db", "limit_true_peak", "reduction_curve", "sample_envelope", "true_peak_envelope"]
+__all__ = ["GainedSource", "LimiterResult", "LimiterSettings", "envelope_db", "limit_true_peak", "linear_gain", "reduction_curve", "sample_envelope", "true_peak_envelope"]

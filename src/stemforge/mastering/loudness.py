@@ -26,6 +26,7 @@ from stemforge.audio.buffer import Samples
 from stemforge.errors import AnalysisError
 from stemforge.mastering.limiter import (
     DEFAULT_MARGIN_DB,
+    GainedSource,
     LimiterResult,
     LimiterSettings,
     envelope_db,
@@ -39,6 +40,8 @@ from stemforge.mastering.measure import GainLoudnessModel
 #: Loudness tolerance of the search's prediction and of the final measurement, in LU.
 SEARCH_TOLERANCE_LU = 0.01
 FINAL_TOLERANCE_LU = 0.03
+#: Spacing of the gain-reduction series kept for the report, in seconds.
+GAIN_REDUCTION_HOP_S = 0.1
 
 
 @dataclass(frozen=True)
@@ -108,8 +111,9 @@ class LevelResult:
         The limited master (floating point, before dither).
     gain : GainStage
     limit : LimitStage
-    gain_reduction_db : np.ndarray, float32, shape (frames,)
-        The limiter's reduction per frame, in dB (positive).
+    gain_reduction_db : np.ndarray, float32, shape (ceil(frames / hop),)
+        The limiter's largest reduction in each :data:`GAIN_REDUCTION_HOP_S` (dB, positive):
+        what the report plots (the per-frame curve is not kept, for memory).
     report : LoudnessReport or None
         The project meter's full report on ``samples`` (made while verifying the ceiling).
     source : np.ndarray, float32, shape (channels, frames)
@@ -161,6 +165,15 @@ class Candidate:
     sample_rate: int
 
 
+def gain_reduction_series(reduction_db: np.ndarray, sample_rate: int) -> np.ndarray:
+    """Largest limiter gain reduction (dB) in each :data:`GAIN_REDUCTION_HOP_S`."""
+    hop = max(1, round(GAIN_REDUCTION_HOP_S * sample_rate))
+    count = math.ceil(reduction_db.size / hop)
+    padded = np.zeros(count * hop, np.float32)
+    padded[: reduction_db.size] = reduction_db
+    return padded.reshape(count, hop).max(axis=1)
+
+
 def limit_again(level: LevelResult | Candidate, ceiling_dbtp: float, *, verify: bool = True) -> LimiterResult:
     """The same gain as ``level``, limited to a lower ``ceiling_dbtp`` (verified by the meter).
 
@@ -170,6 +183,23 @@ def limit_again(level: LevelResult | Candidate, ceiling_dbtp: float, *, verify: 
     gain_db = level.gain_db if isinstance(level, Candidate) else level.gain.gain_db
     settings = LimiterSettings(ceiling_dbtp, level.limiter.lookahead_ms, level.limiter.release_ms)
     return limit_true_peak(level.source, level.sample_rate, settings, gain_db=gain_db, envelope=level.envelope, verify=verify)
+
+
+def limited_source(level: LevelResult | Candidate, ceiling_dbtp: float) -> GainedSource:
+    """The same gain as ``level`` limited to a lower ``ceiling_dbtp``, computed block by block.
+
+    Not verified (for an MP3's source, measured after decoding); the samples are made only
+    as the encoder reads them.
+    """
+    gain_db = level.gain_db if isinstance(level, Candidate) else level.gain.gain_db
+    reduction = reduction_curve(
+        envelope_db(level.envelope),
+        level.sample_rate,
+        threshold_db=ceiling_dbtp - DEFAULT_MARGIN_DB - gain_db,
+        lookahead_ms=level.limiter.lookahead_ms,
+        release_ms=level.limiter.release_ms,
+    )
+    return GainedSource(level.source, gain_db, reduction)
 
 
 def _offer(on_candidate: Callable[[Candidate], None], samples: Samples, *, gain_db: float, source: Samples, envelope: np.ndarray, limiter: LimiterSettings, sample_rate: int) -> None:
@@ -316,13 +346,18 @@ def reach_loudness(
         gain_db, capped, gr = search(level_db, gain_db + error)
     if result is None:  # pragma: no cover - the loop always runs
         raise AnalysisError("loudness search did not run")
-    reduction = -result.gain_db
+    # The search's working arrays go before the statistics are made (memory).
+    del level_db, gr
+    model.release()
+    reduction = result.gain_db
+    np.negative(reduction, out=reduction)  # the result's own array: reduction in dB, positive
     limited = reduction > 1e-3
+    count = int(np.count_nonzero(limited))
     limit = LimitStage(
         ceiling_dbtp=limiter.ceiling_dbtp,
         max_reduction_db=float(reduction.max(initial=0.0)),
-        mean_reduction_db=float(reduction[limited].mean()) if limited.any() else 0.0,
-        limited_fraction=float(limited.mean()) if limited.size else 0.0,
+        mean_reduction_db=float(np.sum(reduction, where=limited, dtype=np.float64) / count) if count else 0.0,
+        limited_fraction=count / limited.size if limited.size else 0.0,
         output_lufs=output_lufs,
         output_true_peak_dbtp=result.true_peak_dbtp,
         reached_target=abs(output_lufs - target_lufs) <= 0.1,
@@ -332,11 +367,14 @@ def reach_loudness(
         max_reduction_budget_db=max_reduction_db,
     )
     gain = GainStage(input_lufs=input_lufs, target_lufs=target_lufs, gain_db=gain_db, capped=capped)
+    del limited
+    series = gain_reduction_series(reduction, sample_rate)
+    del reduction
     return LevelResult(
         samples=result.samples,
         gain=gain,
         limit=limit,
-        gain_reduction_db=reduction,
+        gain_reduction_db=series,
         report=result.report,
         source=samples,
         envelope=envelope,
@@ -345,4 +383,4 @@ def reach_loudness(
     )
 
 
-__all__ = ["Candidate", "GainStage", "LevelResult", "LimitStage", "limit_again", "reach_loudness"]
+__all__ = ["GAIN_REDUCTION_HOP_S", "Candidate", "GainStage", "LevelResult", "LimitStage", "gain_reduction_series", "limit_again", "limited_source", "reach_loudness"]

@@ -86,6 +86,12 @@ class GainLoudnessModel:
         n = self.sub_blocks * self.sub_block_frames
         self._slot_energy = energy[:n].reshape(-1, self.slot_frames).sum(axis=1, dtype=np.float64)
 
+    def release(self) -> None:
+        """Let the energies go (the model predicts nothing after this)."""
+        self._energy = np.zeros(0, np.float32)
+        self._slot_energy = np.zeros(0, np.float64)
+        self.sub_blocks = 0
+
     @property
     def slots(self) -> int:
         """Slots of :meth:`lufs_slots` (the frames of whole sub-blocks, ``slot_frames`` each)."""

@@ -24,6 +24,7 @@ from pedalboard.io import AudioFile
 from stemforge.analysis import LoudnessMeter, LoudnessReport
 from stemforge.audio.buffer import Samples
 from stemforge.errors import OutputError
+from stemforge.mastering.limiter import GainedSource
 
 #: Frames per block written to the encoder and read from the decoder.
 BLOCK_FRAMES = 1 << 17
@@ -40,7 +41,7 @@ def _fail(reason: str) -> OutputError:
     return OutputError(f"master.mp3: cannot be encoded ({reason})")
 
 
-def encode_mp3(samples: Samples, sample_rate: int, path: Path, *, kbps: int) -> None:
+def encode_mp3(samples: Samples | GainedSource, sample_rate: int, path: Path, *, kbps: int) -> None:
     """Encode float32 ``samples`` (channels, frames) at ``sample_rate`` Hz to a CBR MP3 at ``path``."""
     channels = samples.shape[0]
     ffmpeg = _ffmpeg()
@@ -68,7 +69,7 @@ def encode_mp3(samples: Samples, sample_rate: int, path: Path, *, kbps: int) -> 
         raise _fail(str(exc)) from None
 
 
-def encode_and_measure_mp3(samples: Samples, sample_rate: int, path: Path, *, kbps: int) -> LoudnessReport:
+def encode_and_measure_mp3(samples: Samples | GainedSource, sample_rate: int, path: Path, *, kbps: int) -> LoudnessReport:
     """Encode ``samples`` to a CBR MP3 at ``path`` and measure the decoded MP3 meanwhile.
 
     With ffmpeg, one encoder writes the file and, through ffmpeg's ``tee`` muxer, the same
@@ -114,7 +115,7 @@ def encode_and_measure_mp3(samples: Samples, sample_rate: int, path: Path, *, kb
     return meter.result()
 
 
-def _feed(pipe: IO[bytes], samples: Samples, failure: list[BaseException]) -> None:
+def _feed(pipe: IO[bytes], samples: Samples | GainedSource, failure: list[BaseException]) -> None:
     try:
         for start in range(0, samples.shape[1], BLOCK_FRAMES):
             pipe.write(np.ascontiguousarray(samples[:, start : start + BLOCK_FRAMES].T, dtype="<f4").tobytes())

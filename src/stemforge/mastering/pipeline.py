@@ -35,7 +35,7 @@ from stemforge.mastering.delivery import (
 from stemforge.mastering.inputs import MasterInput, open_input
 from stemforge.mastering.limiter import LimiterSettings
 from stemforge.mastering.loudness import LevelResult, reach_loudness
-from stemforge.mastering.preview import Previews, make_previews
+from stemforge.mastering.preview import Previews, match_previews, preview_window
 from stemforge.mastering.settings import MasterSettings
 from stemforge.mastering.stems import RebalanceStage, StemReport, rebalance_stems
 from stemforge.mastering.tonal import (
@@ -254,6 +254,14 @@ def master(
             notify("width")
             bus, width = set_width(bus, rate, width_percent=settings.width_percent, mono_below_hz=settings.mono_below_hz)
 
+    # The previews' excerpt: the loudest stretch of the limiter's input (the master's, as
+    # limiting keeps the order of loudness). Cut now, the unmastered mix can go before the
+    # limiter's work (memory).
+    preview_start, preview_length = preview_window(bus, rate, length_s=settings.preview_s)
+    preview_before = before[:, preview_start : preview_start + preview_length].copy()
+    input_stage = InputStage(src.kind, str(src.path), rate, before.shape[0], before.shape[1], before.shape[1] / rate, tuple(s.name for s in src.stems))
+    del before
+
     # -- 4 + 5. loudness and true-peak limiting -----------------------------------------
     outputs = StagedOutputs(out_dir)
     slow = SlowDeliverables(outputs=outputs, ceiling_dbtp=settings.ceiling_dbtp, kinds=settings.deliverables)
@@ -271,15 +279,12 @@ def master(
             )
 
         # -- 6. deliverables, previews, report --------------------------------------------
-        # The previews come first so that the unmastered mix can be let go before the
-        # deliverables are made (memory).
         notify("previews")
-        previews = make_previews(before, level.samples, rate, length_s=settings.preview_s)
+        preview_after = level.samples[:, preview_start : preview_start + preview_length]
+        previews = match_previews(preview_before, preview_after, rate, start=preview_start)
         for name, samples in (("preview-before.wav", previews.before), ("preview-after.wav", previews.after)):
             sf.write(str(outputs.temp(name)), samples.T, rate, subtype="PCM_24", format="WAV")
-        input_stage = InputStage(src.kind, str(src.path), rate, before.shape[0], before.shape[1], before.shape[1] / rate, tuple(s.name for s in src.stems))
         before_report = before_analysis.result()
-        del before
         after_report = level.report or analyze(AudioBuffer(level.samples, rate))
         used = replace(settings, target_lufs=target_lufs)
         result = MasterResult(

@@ -60,12 +60,21 @@ def loudest_start(samples: Samples, sample_rate: int, length_frames: int) -> int
     return min(start, frames - length_frames)
 
 
+def preview_window(samples: Samples, sample_rate: int, *, length_s: float) -> tuple[int, int]:
+    """First frame and length of the previews' excerpt: the loudest ``length_s`` of ``samples``."""
+    length = min(samples.shape[1], round(length_s * sample_rate))
+    return loudest_start(samples, sample_rate, length), length
+
+
 def make_previews(before: Samples, after: Samples, sample_rate: int, *, length_s: float) -> Previews:
-    """Cut and loudness-match the previews (see the module docstring)."""
-    length = min(after.shape[1], round(length_s * sample_rate))
-    start = loudest_start(after, sample_rate, length)
-    cut_before = before[:, start : start + length]
-    cut_after = after[:, start : start + length]
+    """Cut and loudness-match the previews (see the module docstring), at the master's loudest stretch."""
+    start, length = preview_window(after, sample_rate, length_s=length_s)
+    return match_previews(before[:, start : start + length], after[:, start : start + length], sample_rate, start=start)
+
+
+def match_previews(cut_before: Samples, cut_after: Samples, sample_rate: int, *, start: int) -> Previews:
+    """Loudness-match and fade two excerpts of the same ``start`` frame and length."""
+    length = cut_after.shape[1]
     lufs_before = measure_lufs(cut_before, sample_rate)
     lufs_after = measure_lufs(cut_after, sample_rate)
     if lufs_before is None or lufs_after is None:
@@ -96,4 +105,4 @@ def make_previews(before: Samples, after: Samples, sample_rate: int, *, length_s
     )
 
 
-__all__ = ["Previews", "loudest_start", "make_previews"]
+__all__ = ["Previews", "loudest_start", "make_previews", "match_previews", "preview_window"]

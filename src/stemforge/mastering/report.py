@@ -19,6 +19,7 @@ import numpy as np
 
 from stemforge import __version__
 from stemforge.mastering.delivery import StagedOutputs
+from stemforge.mastering.loudness import GAIN_REDUCTION_HOP_S
 
 if TYPE_CHECKING:
     from stemforge.mastering.pipeline import MasterResult
@@ -36,8 +37,8 @@ OUTPUT_NAMES = (
     "report.html",
     "report.json",
 )
-#: Step of the series in the report, in seconds.
-SERIES_HOP_S = 0.1
+#: Step of the series in the report, in seconds (the limiter's is its own, the same).
+SERIES_HOP_S = GAIN_REDUCTION_HOP_S
 
 
 def _clean(value: Any) -> Any:
@@ -62,20 +63,10 @@ def _series(values: np.ndarray, digits: int = 2) -> list[float | None]:
     return [round(float(v), digits) if math.isfinite(float(v)) else None for v in values]
 
 
-def gain_reduction_series(reduction_db: np.ndarray, sample_rate: int) -> np.ndarray:
-    """Largest limiter gain reduction (dB) in each 100 ms."""
-    hop = max(1, round(SERIES_HOP_S * sample_rate))
-    count = math.ceil(reduction_db.size / hop)
-    padded = np.zeros(count * hop, np.float32)
-    padded[: reduction_db.size] = reduction_db
-    return padded.reshape(count, hop).max(axis=1)
-
-
 def to_json(result: MasterResult) -> dict[str, Any]:
     """The ``report.json`` document of ``result``."""
     s = result.settings
     level = result.level
-    rate = result.input.sample_rate
     stems = []
     for stem in result.rebalance.stems:
         entry = _clean(stem)
@@ -137,7 +128,7 @@ def to_json(result: MasterResult) -> dict[str, Any]:
         "reference": reference,
         "series": {
             "hop_s": SERIES_HOP_S,
-            "gain_reduction_db": _series(gain_reduction_series(level.gain_reduction_db, rate)),
+            "gain_reduction_db": _series(level.gain_reduction_db),
             "short_term_before_lufs": _series(result.before.short_term_lufs),
             "short_term_after_lufs": _series(result.after.short_term_lufs),
             "short_term_first_s": round(float(result.before.short_term_times_s[0]), 3) if result.before.short_term_lufs.size else None,
@@ -192,7 +183,7 @@ def render_figures(result: MasterResult) -> dict[str, bytes]:
             axes.legend()
 
         figures["stems"] = _figure_png(draw_stems, height=3.6, bottom=0.3)
-    gr = gain_reduction_series(result.level.gain_reduction_db, result.input.sample_rate)
+    gr = result.level.gain_reduction_db
 
     def draw_gr(axes: Any) -> None:
         axes.fill_between(np.arange(gr.size) * SERIES_HOP_S, 0, -gr, step="post", color="#cf222e", alpha=0.6)
