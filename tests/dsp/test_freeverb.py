@@ -8,12 +8,12 @@ import numpy as np
 import pedalboard
 import pytest
 
-from stemforge.dsp import freeverb
+from stemforge.dsp import jit
 from stemforge.dsp.chain import PROCESS_FRAMES, EffectChain
 from stemforge.dsp.effect import parse_effect
 from stemforge.dsp.freeverb import StereoReverb
 
-pytestmark = pytest.mark.skipif(not freeverb.available(), reason="pedalboard's reverb rounds differently off x86; it runs there")
+pytestmark = pytest.mark.skipif(not jit.available(), reason="pedalboard's reverb rounds differently off x86; it runs there")
 
 SETTINGS = [
     {"room_size": 0.6, "damping": 0.5, "width": 1.0, "mix": 1.0},
@@ -67,7 +67,7 @@ def test_mono_reverbs_stay_with_pedalboard() -> None:
 
 
 def test_off_x86_the_reverb_stays_with_pedalboard(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(freeverb.platform, "machine", lambda: "arm64")
+    monkeypatch.setattr(jit.platform, "machine", lambda: "arm64")
     spec = parse_effect({"type": "reverb"}, where="test", source=Path("t.toml"))
     assert spec.stage(48000, channels=2) is None
 

@@ -32,18 +32,16 @@ tests compare them), at about two thirds of its CPU time.
 Written by hand because pedalboard runs the reverb sample by sample and neither NumPy
 nor SciPy has a recursion with this rounding. The rounding and the order of operations
 are those of x86 builds of pedalboard; elsewhere ``JUCE_UNDENORMALISE`` does nothing and
-compilers may fuse multiply-adds, so :func:`available` is False there and the reverb
+compilers may fuse multiply-adds, so :func:`~stemforge.dsp.jit.available` is False there and the reverb
 stays with pedalboard.
 """
 
 from __future__ import annotations
 
-import platform
-
 import numpy as np
-from numba import njit
 
 from stemforge.audio.buffer import Samples
+from stemforge.dsp.jit import kernel
 
 _F = np.float32
 _COMB_TUNINGS = (1116, 1188, 1277, 1356, 1422, 1491, 1557, 1617)
@@ -58,11 +56,6 @@ _HALF = _F(0.5)
 _MAX_RUN = 256
 #: Extra rows of comb history, so that the live rows move to the front only now and then.
 _SLACK_ROWS = 4096
-
-
-def available() -> bool:
-    """True where pedalboard's reverb rounds as computed here (x86 builds: ``JUCE_UNDENORMALISE``, no fused multiply-adds)."""
-    return platform.machine().lower() in ("x86_64", "amd64", "i386", "i686", "x86")
 
 
 def delay_frames(sample_rate: int) -> tuple[list[int], list[int]]:
@@ -94,7 +87,7 @@ def gains(*, room_size: float, damping: float, width: float, wet_level: float, d
 # numba then drops its negative-index handling and LLVM vectorises them (4× faster).
 
 
-@njit(nogil=True, cache=True)
+@kernel
 def _damp(rows, last, product, damp, feedback):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
     """Damping recursion for every comb at once over ``rows`` (n·16, the combs' outputs); keeps ``last · feedback``."""
     keep = _F(1.0) - damp
@@ -108,7 +101,7 @@ def _damp(rows, last, product, damp, feedback):  # type: ignore[no-untyped-def] 
             product[row + j] = v * feedback
 
 
-@njit(nogil=True, cache=True)
+@kernel
 def _sum(rows, first, wet):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
     """``wet[t]`` = the 8 comb outputs ``first …`` of row t, added in JUCE's order."""
     for t in range(wet.shape[0]):
@@ -119,7 +112,7 @@ def _sum(rows, first, wet):  # type: ignore[no-untyped-def]  # pragma: no cover 
         wet[t] = s
 
 
-@njit(nogil=True, cache=True)
+@kernel
 def _store(ahead, delays, fed, product):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
     """What the combs store, ``u(fed + last · feedback)``, each a delay ahead (``ahead`` starts at the current row)."""
     lanes = delays.shape[0]
@@ -131,7 +124,7 @@ def _store(ahead, delays, fed, product):  # type: ignore[no-untyped-def]  # prag
             ahead[(delays[j] + t) * lanes + j] = (v + _TENTH) - _TENTH
 
 
-@njit(nogil=True, cache=True)
+@kernel
 def _combs(fed, wet, hist, cursor, delays, last, scratch, damp, feedback):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
     """The 16 combs of one instance over ``fed`` (N,) into ``wet`` (2, N): comb sums per channel.
 
@@ -162,7 +155,7 @@ def _combs(fed, wet, hist, cursor, delays, last, scratch, damp, feedback):  # ty
     cursor[0] = r
 
 
-@njit(nogil=True, cache=True)
+@kernel
 def _allpass(sig, held):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
     """One all-pass over a stretch no longer than its delay: ``held`` is its buffer from the read position."""
     for i in range(sig.shape[0]):
@@ -173,7 +166,7 @@ def _allpass(sig, held):  # type: ignore[no-untyped-def]  # pragma: no cover - c
         sig[i] = b - x
 
 
-@njit(nogil=True, cache=True)
+@kernel
 def _allpasses(sig, buf, sizes, pos, first):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
     """The 4 all-passes ``first … first + 3`` of ``buf`` in series over ``sig`` (N,), in place."""
     frames = sig.shape[0]
@@ -190,7 +183,7 @@ def _allpasses(sig, buf, sizes, pos, first):  # type: ignore[no-untyped-def]  # 
         pos[a] = p
 
 
-@njit(nogil=True, cache=True)
+@kernel
 def _reverb(x, out, coeffs, hist, cursor, delays, last, scratch, ap_buf, ap_size, ap_pos):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
     """Process ``x`` (2, N) into ``out`` (2, N); the other arrays are the instance's state."""
     frames = x.shape[1]
@@ -243,4 +236,4 @@ class StereoReverb:
         return out
 
 
-__all__ = ["ALLPASSES", "COMBS", "StereoReverb", "available", "delay_frames", "gains"]
+__all__ = ["ALLPASSES", "COMBS", "LANES", "StereoReverb", "delay_frames", "gains"]

@@ -50,9 +50,9 @@ class Reverb(EffectSpec):
     def stage(self, sample_rate: int, *, channels: int) -> Stage | None:
         if channels != 2:
             return None
-        from stemforge.dsp import freeverb  # numba: imported when a stereo reverb first runs
+        from stemforge.dsp import freeverb, jit  # numba: imported when a stereo reverb first runs
 
-        if not freeverb.available():
+        if not jit.available():
             return None
         return freeverb.StereoReverb(
             sample_rate=sample_rate, room_size=self.room_size, damping=self.damping, width=self.width, wet_level=self.mix, dry_level=1.0 - self.mix
