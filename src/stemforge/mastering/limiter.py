@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -142,6 +143,8 @@ def detector_filter(factor: int) -> npt.NDArray[np.float64]:
 #: few times a piece, not a few times the song), and the context each piece is given.
 ENVELOPE_PIECE_FRAMES = 1 << 20
 _PIECE_CONTEXT = 2 * TAPS_PER_PHASE
+#: Threads the detector's pieces run on.
+ENVELOPE_THREADS = 2
 
 
 def true_peak_envelope(samples: Samples, sample_rate: int, *, floor: float = 0.0, allowance_db: float | None = None) -> Envelope:
@@ -172,13 +175,19 @@ def true_peak_envelope(samples: Samples, sample_rate: int, *, floor: float = 0.0
     frames = samples.shape[1]
     if frames <= ENVELOPE_PIECE_FRAMES + 2 * _PIECE_CONTEXT:
         return _envelope_piece(samples, sample_rate, floor=floor, allowance_db=allowance_db)
-    # In pieces with context on both sides: a frame's value depends on its 32 neighbours.
+    # In pieces with context on both sides (a frame's value depends on its 32 neighbours),
+    # two at a time: the FFTs and array operations release the interpreter's lock.
     out = np.empty(frames, np.float32)
-    for start in range(0, frames, ENVELOPE_PIECE_FRAMES):
+
+    def piece(start: int) -> None:
         stop = min(frames, start + ENVELOPE_PIECE_FRAMES)
         lo, hi = max(0, start - _PIECE_CONTEXT), min(frames, stop + _PIECE_CONTEXT)
-        piece = _envelope_piece(samples[:, lo:hi], sample_rate, floor=floor, allowance_db=allowance_db)
-        out[start:stop] = piece[start - lo : stop - lo]
+        values = _envelope_piece(samples[:, lo:hi], sample_rate, floor=floor, allowance_db=allowance_db)
+        out[start:stop] = values[start - lo : stop - lo]
+
+    with ThreadPoolExecutor(max_workers=ENVELOPE_THREADS, thread_name_prefix="stemforge-detector") as pool:
+        for done in pool.map(piece, range(0, frames, ENVELOPE_PIECE_FRAMES)):
+            del done
     return out
 
 

@@ -31,6 +31,7 @@ from stemforge.mastering.limiter import (
     LimiterSettings,
     envelope_db,
     limit_true_peak,
+    linear_gain,
     reduction_curve,
     sample_envelope,
     true_peak_envelope,
@@ -251,7 +252,7 @@ def reach_loudness(
 
     def curve_for(level_db: np.ndarray, rate: float, gain_db: float) -> tuple[np.ndarray, np.ndarray | float]:
         gr = reduction_curve(level_db, rate, threshold_db=threshold_base - gain_db, lookahead_ms=limiter.lookahead_ms, release_ms=limiter.release_ms)
-        curve = np.power(np.float32(10.0), (np.float32(gain_db) - gr) / np.float32(20.0)) if gr.any() else 10.0 ** (gain_db / 20.0)
+        curve = linear_gain(gain_db, gr) if gr.any() else 10.0 ** (gain_db / 20.0)
         return gr, curve
 
     def secant(tried: list[tuple[float, float]]) -> float:
@@ -308,12 +309,13 @@ def reach_loudness(
     # the detector's oversampled envelope is then computed only where it can matter (frames
     # within reach of the threshold, with 3 dB to spare for the search moving on and for
     # deliverables limited up to 1.5 dB lower), and the search finishes on it.
-    sample_level_db = envelope_db(sample_envelope(samples))
-    levels = slot_levels(sample_level_db)
+    # (The slots' loudest sample, in dB: the log of 16 times fewer values.)
+    levels = envelope_db(slot_levels(sample_envelope(samples)))
+    loudest_sample_db = float(levels.max())
     rough_gain_db = target_lufs - input_lufs
     tried: list[tuple[float, float]] = []
     for _ in range(12):
-        rough_gain_db = min(rough_gain_db, max_reduction_db + threshold_base - float(sample_level_db.max()))
+        rough_gain_db = min(rough_gain_db, max_reduction_db + threshold_base - loudest_sample_db)
         _gr, curve = curve_for(levels, slot_rate, rough_gain_db)
         predicted = model.lufs_slots(curve)
         iterations += 1
@@ -322,7 +324,7 @@ def reach_loudness(
         if abs(error) <= 0.1 or not math.isfinite(error):
             break
         rough_gain_db += error / secant(tried)
-    del sample_level_db, levels
+    del levels
     floor_gain_db = rough_gain_db
     for _refine in range(3):
         envelope = true_peak_envelope(samples, sample_rate, floor=10.0 ** ((threshold_base - floor_gain_db - 3.0) / 20.0))
