@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -241,6 +242,35 @@ def psd_third_octaves(freqs_hz: Floats, psd: Floats, sample_rate: int) -> tuple[
     return centres, 10.0 * np.log10(np.maximum(power, 1e-30))
 
 
+#: Output frames per piece of :func:`apply_fir`, and the threads the pieces run on.
+FIR_PIECE_FRAMES = 1 << 21
+FIR_THREADS = 2
+
+
+def apply_fir(samples: Samples, fir: npt.NDArray[np.float32], delay: int) -> Samples:
+    """``samples`` filtered by ``fir`` (each channel), shifted ``delay`` frames earlier.
+
+    Output frame ``n`` is ``sum_k fir[k] · x[n + delay − k]``. Computed by overlap-add FFT
+    convolution in pieces of :data:`FIR_PIECE_FRAMES` output frames, two pieces at a time
+    (the FFTs release the interpreter's lock), into one output array.
+    """
+    channels, frames = samples.shape
+    out = np.empty((channels, frames), np.float32)
+    before = fir.size - 1 - delay  # input frames before an output frame that reach it
+
+    def piece(start: int) -> None:
+        stop = min(frames, start + FIR_PIECE_FRAMES)
+        lo, hi = max(0, start - before), min(frames, stop + delay)
+        full = scipy.signal.oaconvolve(samples[:, lo:hi], fir[None, :], axes=1)
+        # full[:, j] is output frame lo + j − delay.
+        out[:, start:stop] = full[:, start - lo + delay : stop - lo + delay]
+
+    with ThreadPoolExecutor(max_workers=FIR_THREADS, thread_name_prefix="stemforge-fir") as pool:
+        for done in pool.map(piece, range(0, frames, FIR_PIECE_FRAMES)):
+            del done
+    return out
+
+
 def match_reference(
     samples: Samples,
     sample_rate: int,
@@ -301,8 +331,7 @@ def match_reference(
         delay = 0
     else:
         delay = (taps - 1) // 2
-    out = scipy.signal.oaconvolve(samples, fir.astype(np.float32)[None, :], axes=1)[:, delay : delay + samples.shape[1]]
-    out = np.ascontiguousarray(out, dtype=np.float32)
+    out = apply_fir(samples, fir.astype(np.float32), delay)
     _w, response = scipy.signal.freqz(fir, worN=mix_freqs, fs=sample_rate)
     after_hz, after_db = psd_third_octaves(mix_freqs, mix_psd * np.abs(response) ** 2, sample_rate)
     distance_after = spectral_distance_db(after_hz, after_db, ref_bands_hz, ref_bands_db)
@@ -320,4 +349,4 @@ def match_reference(
     return out, stage
 
 
-__all__ = ["Reference", "TonalStage", "analyse_reference", "long_term_psd", "match_reference", "spectral_distance_db"]
+__all__ = ["Reference", "TonalStage", "analyse_reference", "apply_fir", "long_term_psd", "match_reference", "spectral_distance_db"]
