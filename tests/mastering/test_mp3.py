@@ -46,16 +46,24 @@ def test_encoder_failure_is_an_output_error(tmp_path: Path) -> None:
         mp3.encode_mp3(np.zeros((2, 4800), np.float32), 48000, tmp_path / "missing" / "x.mp3", kbps=320)
 
 
-@pytest.mark.parametrize("kinds", [("mp3",), ("cd", "mp3")])
-def test_mp3_headroom_follows_the_cd_conversion(tmp_path: Path, kinds: tuple[str, ...]) -> None:
-    from mastering.material import song, write
-    from stemforge.mastering import MasterSettings, master
+@pytest.mark.parametrize(("rise", "headroom"), [(None, 0.8), (0.2, 0.8), (0.9, 1.2)])
+def test_mp3_headroom_follows_the_cd_conversion(tmp_path: Path, rise: float | None, headroom: float) -> None:
+    """The MP3's source starts MP3_FIRST_MARGIN_DB under the ceiling, or the CD conversion's rise + MP3_OVER_SRC_DB."""
+    from concurrent.futures import Future
 
-    mix = write(tmp_path / "mix.wav", song(10.0, lufs=-12.0))
-    result = master(mix, MasterSettings(deliverables=kinds), out_dir=tmp_path / "out")
-    item = next(d for d in result.deliverables if d.kind == "mp3")
+    from mastering.material import song
+    from stemforge.mastering import delivery
+    from stemforge.mastering.limiter import LimiterSettings
+    from stemforge.mastering.loudness import reach_loudness
+
+    assert (delivery.MP3_FIRST_MARGIN_DB, delivery.MP3_OVER_SRC_DB) == (0.8, 0.3)
+    level = reach_loudness(song(8.0, lufs=-16.0), 48000, target_lufs=-14.0, limiter=LimiterSettings(-1.0))
+    measured: Future[float | None] = Future()
+    measured.set_result(rise)
+    item = delivery._mp3(level, temp=tmp_path / "x.mp3", ceiling_dbtp=-1.0, src_rise=measured, limited=Future())
     assert item.true_peak_dbtp <= -1.0
-    assert any("CD conversion" in note for note in item.notes) == ("cd" in kinds)
+    assert item.notes[-1] == f"source limited to {-1.0 - headroom:+.2f} dBTP so the decoded MP3 stays within the ceiling"
+    assert any("CD conversion" in note for note in item.notes) == (rise is not None and rise + 0.3 > 0.8)
 
 
 @pytest.mark.parametrize("sample_rate", [44100, 48000])
