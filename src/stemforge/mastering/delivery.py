@@ -440,8 +440,9 @@ class SlowDeliverables:
             return
         job = _Job(candidate)
         if "cd" in self.kinds:
-            # The candidate peaks about DEFAULT_MARGIN_DB under the ceiling.
-            nominal = self.ceiling_dbtp - DEFAULT_MARGIN_DB
+            # The candidate peaks between DEFAULT_MARGIN_DB under the ceiling and the ceiling
+            # (the gain curve's modulation adds a few hundredths): the middle, as its peak.
+            nominal = self.ceiling_dbtp - DEFAULT_MARGIN_DB / 2
             job.converted = self._converter.submit(_cd_convert, candidate.samples, candidate.sample_rate, rise=job.rise, nominal_peak_dbtp=nominal)
         else:
             job.rise.set_result(None)

@@ -3,10 +3,11 @@
 Every number the chain reports or guarantees comes from the project's own meters in
 :mod:`stemforge.analysis` (BS.1770-4 integrated loudness and true peak). The search for the
 gain that reaches a target loudness runs many candidate gains, so it uses
-:class:`GainLoudnessModel`: the K-weighted energy of the signal is computed once, and the
-loudness of ``gain(t) * signal`` is predicted from per-100 ms sums of ``gain² · energy``
-(exact for constant gain; for the slowly varying gain of a limiter it differs from a full
-measurement by a few hundredths of a LU, and the chain always re-measures with the real meter).
+:class:`GainLoudnessModel`: the K-weighted energy of the signal is computed once, summed
+over slots of up to 16 frames, and the loudness of ``gain(t) * signal`` is predicted from
+per-100 ms sums of ``gain² · energy`` (exact for constant gain; for the slowly varying gain
+of a limiter it differs from a full measurement by a few hundredths of a LU, and the chain
+always re-measures with the real meter).
 """
 
 from __future__ import annotations
@@ -65,30 +66,30 @@ class GainLoudnessModel:
     def __init__(self, samples: Samples, sample_rate: int) -> None:
         self.sample_rate = sample_rate
         self.frames = samples.shape[1]
+        self.sub_block_frames = max(1, round(_SUB_BLOCK_S * sample_rate))
+        self.sub_blocks = self.frames // self.sub_block_frames
+        #: Frames per slot: the largest divisor of a sub-block up to 16.
+        self.slot_frames = max(d for d in range(1, 17) if self.sub_block_frames % d == 0)
+        n = self.sub_blocks * self.sub_block_frames
         weights = channel_weights(samples.shape[0])
         sos = k_weighting_sos(sample_rate)
-        # Filtered in float64 (the RLB pole sits close to the unit circle) but a block at a
-        # time, with the filter state carried over, so memory stays at one block.
-        energy = np.zeros(self.frames, np.float32)
-        step = 1 << 18
+        # Filtered in float64 (the RLB pole sits close to the unit circle) a block at a time,
+        # with the filter state carried over; only the K-weighted energy of each slot is kept.
+        slot_energy = np.zeros(n // self.slot_frames, np.float64)
+        step = self.slot_frames << 14
         for channel in range(samples.shape[0]):
             if weights[channel] == 0:
                 continue
             state = np.zeros((sos.shape[0], 2))
-            for start in range(0, self.frames, step):
-                weighted, state = scipy.signal.sosfilt(sos, samples[channel, start : start + step].astype(np.float64), zi=state)
-                energy[start : start + step] += (weights[channel] * weighted * weighted).astype(np.float32)
-        self._energy = energy
-        self.sub_block_frames = max(1, round(_SUB_BLOCK_S * sample_rate))
-        self.sub_blocks = self.frames // self.sub_block_frames
-        #: Frames per slot of the decimated model: the largest divisor of a sub-block up to 16.
-        self.slot_frames = max(d for d in range(1, 17) if self.sub_block_frames % d == 0)
-        n = self.sub_blocks * self.sub_block_frames
-        self._slot_energy = energy[:n].reshape(-1, self.slot_frames).sum(axis=1, dtype=np.float64)
+            for start in range(0, n, step):
+                stop = min(n, start + step)
+                weighted, state = scipy.signal.sosfilt(sos, samples[channel, start:stop].astype(np.float64), zi=state)
+                weighted *= weighted
+                slot_energy[start // self.slot_frames : stop // self.slot_frames] += weights[channel] * weighted.reshape(-1, self.slot_frames).sum(axis=1)
+        self._slot_energy = slot_energy
 
     def release(self) -> None:
         """Let the energies go (the model predicts nothing after this)."""
-        self._energy = np.zeros(0, np.float32)
         self._slot_energy = np.zeros(0, np.float64)
         self.sub_blocks = 0
 
@@ -97,19 +98,20 @@ class GainLoudnessModel:
         """Slots of :meth:`lufs_slots` (the frames of whole sub-blocks, ``slot_frames`` each)."""
         return self._slot_energy.size
 
+    def _lufs(self, slot_gain_squared: npt.NDArray[np.float64] | float) -> float | None:
+        if self.sub_blocks < _BLOCK_SUB_BLOCKS:
+            return None
+        sums = (self._slot_energy * slot_gain_squared).reshape(self.sub_blocks, -1).sum(axis=1)
+        windows = np.lib.stride_tricks.sliding_window_view(sums, _BLOCK_SUB_BLOCKS).sum(axis=1)
+        return integrated_from_block_energies(windows / (_BLOCK_SUB_BLOCKS * self.sub_block_frames))
+
     def lufs_slots(self, gain: npt.NDArray[np.floating] | float) -> float | None:
         """Predicted integrated loudness with one linear gain per slot of ``slot_frames`` frames.
 
-        The search for a target loudness steers by this (16 times less work than per frame);
-        for a gain that varies slowly next to a slot it agrees with :meth:`lufs` closely.
+        The search for a target loudness steers by this (16 times less work than per frame).
         """
-        if self.sub_blocks < _BLOCK_SUB_BLOCKS:
-            return None
         g = np.asarray(gain, np.float64)
-        per_slot = self._slot_energy * (g * g if g.ndim else float(g) ** 2)
-        sums = per_slot.reshape(self.sub_blocks, -1).sum(axis=1)
-        windows = np.lib.stride_tricks.sliding_window_view(sums, _BLOCK_SUB_BLOCKS).sum(axis=1)
-        return integrated_from_block_energies(windows / (_BLOCK_SUB_BLOCKS * self.sub_block_frames))
+        return self._lufs(g * g if g.ndim else float(g) ** 2)
 
     def lufs(self, gain: npt.NDArray[np.float32] | float = 1.0) -> float | None:
         """Predicted integrated loudness (LUFS) of the signal times ``gain``.
@@ -117,18 +119,14 @@ class GainLoudnessModel:
         Parameters
         ----------
         gain : float or np.ndarray, float32, shape (frames,)
-            A constant linear gain, or one per frame.
+            A constant linear gain, or one per frame (its square is averaged over each slot:
+            a limiter's gain hardly moves within 16 frames).
         """
-        n = self.sub_blocks * self.sub_block_frames
-        if self.sub_blocks < _BLOCK_SUB_BLOCKS:
-            return None
         if np.isscalar(gain):
-            sums = self._energy[:n].reshape(self.sub_blocks, -1).sum(axis=1, dtype=np.float64) * float(gain) ** 2  # type: ignore[arg-type]
-        else:
-            g = np.asarray(gain, np.float32)[:n]
-            sums = (self._energy[:n] * g * g).reshape(self.sub_blocks, -1).sum(axis=1, dtype=np.float64)
-        windows = np.lib.stride_tricks.sliding_window_view(sums, _BLOCK_SUB_BLOCKS).sum(axis=1)
-        return integrated_from_block_energies(windows / (_BLOCK_SUB_BLOCKS * self.sub_block_frames))
+            return self._lufs(float(gain) ** 2)  # type: ignore[arg-type]
+        n = self.slots * self.slot_frames
+        g = np.asarray(gain, np.float32)[:n]
+        return self._lufs(np.square(g).reshape(self.slots, self.slot_frames).mean(axis=1, dtype=np.float64))
 
 
 __all__ = ["GainLoudnessModel", "measure_dbtp", "measure_lufs", "measure_lufs_dbtp", "sample_peak_dbfs"]
