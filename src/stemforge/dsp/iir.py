@@ -1,4 +1,4 @@
-"""Cascades of JUCE-style IIR filters run with scipy, sample for sample as pedalboard runs them.
+"""Cascades of JUCE-style IIR filters, sample for sample as pedalboard runs them.
 
 pedalboard's ``HighpassFilter``, ``LowpassFilter``, ``LowShelfFilter``, ``HighShelfFilter``
 and ``PeakFilter`` are JUCE ``dsp::IIR::Filter<float>`` instances: float32 coefficients
@@ -6,8 +6,9 @@ from JUCE's RBJ-cookbook formulas (normalised by multiplying with ``1 / a0``), r
 transposed direct form II in float32, with every state value of magnitude ≤ 1e-8 flushed
 to zero at the end of each call (``JUCE_SNAP_TO_ZERO``, denormal protection). Run as one
 plugin each, every band pays pedalboard's per-plugin buffer handling; here the whole EQ
-is one ``scipy.signal.sosfilt`` call per piece, which computes the same float32
-recurrences in the same order (``y = b0·x + s1; s1 = b1·x − a1·y + s2; s2 = b2·x − a2·y``).
+is one pass per piece (:mod:`stemforge.dsp.sections`, compiled with numba) computing the
+same float32 recurrences in the same order as ``scipy.signal.sosfilt``
+(``y = b0·x + s1; s1 = b1·x − a1·y + s2; s2 = b2·x − a2·y``).
 
 Written by hand because neither library offers both halves: scipy has no JUCE
 coefficients, pedalboard no cascade in one call. The coefficients below repeat JUCE's
@@ -23,14 +24,8 @@ import math
 from collections.abc import Callable
 
 import numpy as np
-from scipy.signal import sosfilt
 
 from stemforge.audio.buffer import Samples
-
-try:  # the kernel behind sosfilt, without its per-call checks and copies (~4× less overhead per piece)
-    from scipy.signal._sosfilt import _sosfilt as _kernel
-except ImportError:  # pragma: no cover - a scipy that moved it: the public function, same arithmetic
-    _kernel = None
 
 _F = np.float32
 #: JUCE_SNAP_TO_ZERO: state values within ±1e-8 become 0 at the end of every call.
@@ -140,17 +135,11 @@ class SectionCascade:
         n = block.shape[1]
         if n % self.piece_frames:
             raise ValueError(f"block of {n} frames is not a whole number of {self.piece_frames}-frame pieces")
+        from stemforge.dsp.sections import cascade  # numba: imported when an EQ first runs
+
         out = np.array(block, _F, order="C")  # filtered in place
-        state = self._state
-        for lo in range(0, n, self.piece_frames):
-            hi = lo + self.piece_frames
-            if _kernel is None:
-                out[:, lo:hi], zi = sosfilt(self.sections, out[:, lo:hi], axis=1, zi=state.transpose(1, 0, 2))
-                state[...] = zi.transpose(1, 0, 2)
-            else:
-                for c in range(out.shape[0]):
-                    _kernel(self.sections, out[c : c + 1, lo:hi], state[c : c + 1])
-            state[np.abs(state) <= _SNAP] = 0
+        for c in range(out.shape[0]):
+            cascade(out[c], self.sections, self._state[c], self.piece_frames, _SNAP)
         return out
 
 

@@ -1,0 +1,132 @@
+"""Second-order sections in transposed direct form II, compiled with numba.
+
+The same float32 expressions, in the same order, as ``scipy.signal.sosfilt``'s kernel
+(``y = b0·x + z0;  z0 = b1·x − a1·y + z1;  z1 = b2·x − a2·y``), so the samples are
+the same bit for bit, in about three quarters of the time: scipy's loop keeps the state
+in memory, which puts a store and a load into every step of the recursion; here each
+pass keeps up to four sections' state in registers, and a longer cascade takes several
+passes over the piece. Used by :class:`stemforge.dsp.iir.SectionCascade`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from stemforge.dsp.jit import kernel
+
+_F = np.float32
+
+
+@kernel
+def _pass1(x, sos, z, s):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+    b0, b1, b2, a1, a2 = sos[s, 0], sos[s, 1], sos[s, 2], sos[s, 4], sos[s, 5]
+    z0, z1 = z[s, 0], z[s, 1]
+    for n in range(x.shape[0]):
+        v = x[n]
+        y = b0 * v + z0
+        z0 = b1 * v - a1 * y + z1
+        z1 = b2 * v - a2 * y
+        x[n] = y
+    z[s, 0], z[s, 1] = z0, z1
+
+
+@kernel
+def _pass2(x, sos, z, s):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+    b00, b01, b02, a01, a02 = sos[s, 0], sos[s, 1], sos[s, 2], sos[s, 4], sos[s, 5]
+    b10, b11, b12, a11, a12 = sos[s + 1, 0], sos[s + 1, 1], sos[s + 1, 2], sos[s + 1, 4], sos[s + 1, 5]
+    z00, z01, z10, z11 = z[s, 0], z[s, 1], z[s + 1, 0], z[s + 1, 1]
+    for n in range(x.shape[0]):
+        v = x[n]
+        y = b00 * v + z00
+        z00 = b01 * v - a01 * y + z01
+        z01 = b02 * v - a02 * y
+        v = y
+        y = b10 * v + z10
+        z10 = b11 * v - a11 * y + z11
+        z11 = b12 * v - a12 * y
+        x[n] = y
+    z[s, 0], z[s, 1], z[s + 1, 0], z[s + 1, 1] = z00, z01, z10, z11
+
+
+@kernel
+def _pass3(x, sos, z, s):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+    b00, b01, b02, a01, a02 = sos[s, 0], sos[s, 1], sos[s, 2], sos[s, 4], sos[s, 5]
+    b10, b11, b12, a11, a12 = sos[s + 1, 0], sos[s + 1, 1], sos[s + 1, 2], sos[s + 1, 4], sos[s + 1, 5]
+    b20, b21, b22, a21, a22 = sos[s + 2, 0], sos[s + 2, 1], sos[s + 2, 2], sos[s + 2, 4], sos[s + 2, 5]
+    z00, z01, z10, z11, z20, z21 = z[s, 0], z[s, 1], z[s + 1, 0], z[s + 1, 1], z[s + 2, 0], z[s + 2, 1]
+    for n in range(x.shape[0]):
+        v = x[n]
+        y = b00 * v + z00
+        z00 = b01 * v - a01 * y + z01
+        z01 = b02 * v - a02 * y
+        v = y
+        y = b10 * v + z10
+        z10 = b11 * v - a11 * y + z11
+        z11 = b12 * v - a12 * y
+        v = y
+        y = b20 * v + z20
+        z20 = b21 * v - a21 * y + z21
+        z21 = b22 * v - a22 * y
+        x[n] = y
+    z[s, 0], z[s, 1], z[s + 1, 0], z[s + 1, 1], z[s + 2, 0], z[s + 2, 1] = z00, z01, z10, z11, z20, z21
+
+
+@kernel
+def _pass4(x, sos, z, s):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+    b00, b01, b02, a01, a02 = sos[s, 0], sos[s, 1], sos[s, 2], sos[s, 4], sos[s, 5]
+    b10, b11, b12, a11, a12 = sos[s + 1, 0], sos[s + 1, 1], sos[s + 1, 2], sos[s + 1, 4], sos[s + 1, 5]
+    b20, b21, b22, a21, a22 = sos[s + 2, 0], sos[s + 2, 1], sos[s + 2, 2], sos[s + 2, 4], sos[s + 2, 5]
+    b30, b31, b32, a31, a32 = sos[s + 3, 0], sos[s + 3, 1], sos[s + 3, 2], sos[s + 3, 4], sos[s + 3, 5]
+    z00, z01, z10, z11 = z[s, 0], z[s, 1], z[s + 1, 0], z[s + 1, 1]
+    z20, z21, z30, z31 = z[s + 2, 0], z[s + 2, 1], z[s + 3, 0], z[s + 3, 1]
+    for n in range(x.shape[0]):
+        v = x[n]
+        y = b00 * v + z00
+        z00 = b01 * v - a01 * y + z01
+        z01 = b02 * v - a02 * y
+        v = y
+        y = b10 * v + z10
+        z10 = b11 * v - a11 * y + z11
+        z11 = b12 * v - a12 * y
+        v = y
+        y = b20 * v + z20
+        z20 = b21 * v - a21 * y + z21
+        z21 = b22 * v - a22 * y
+        v = y
+        y = b30 * v + z30
+        z30 = b31 * v - a31 * y + z31
+        z31 = b32 * v - a32 * y
+        x[n] = y
+    z[s, 0], z[s, 1], z[s + 1, 0], z[s + 1, 1] = z00, z01, z10, z11
+    z[s + 2, 0], z[s + 2, 1], z[s + 3, 0], z[s + 3, 1] = z20, z21, z30, z31
+
+
+@kernel
+def cascade(x, sos, z, piece, snap):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+    """Filter one channel ``x`` (N,) in place, ``piece`` frames at a time; after each piece
+    the state ``z`` (sections, 2) is flushed: values within ±``snap`` become 0."""
+    sections = sos.shape[0]
+    for lo in range(0, x.shape[0], piece):
+        part = x[lo : lo + piece]
+        s = 0
+        while s < sections:
+            left = sections - s
+            if left >= 4:
+                _pass4(part, sos, z, s)
+                s += 4
+            elif left == 3:
+                _pass3(part, sos, z, s)
+                s += 3
+            elif left == 2:
+                _pass2(part, sos, z, s)
+                s += 2
+            else:
+                _pass1(part, sos, z, s)
+                s += 1
+        for i in range(sections):
+            for k in range(2):
+                if abs(z[i, k]) <= snap:
+                    z[i, k] = _F(0.0)
+
+
+__all__ = ["cascade"]
