@@ -276,7 +276,7 @@ def reach_loudness(
         levels = slot_levels(level_db)
         tried: list[tuple[float, float]] = []
         for _ in range(12):
-            capped = gain_db > gain_limit_db
+            capped = gain_db >= gain_limit_db  # at the limit counts: the limit holds it there
             gain_db = min(gain_db, gain_limit_db)
             _gr, curve = curve_for(levels, slot_rate, gain_db)
             predicted = model.lufs_slots(curve)
@@ -291,7 +291,7 @@ def reach_loudness(
         slope = secant(tried)
         tried = []
         for _ in range(6):
-            capped = gain_db > gain_limit_db
+            capped = gain_db >= gain_limit_db  # at the limit counts: the limit holds it there
             gain_db = min(gain_db, gain_limit_db)
             gr, curve = curve_for(level_db, sample_rate, gain_db)
             predicted = model.lufs(curve)

@@ -13,6 +13,7 @@ always re-measures with the real meter).
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import numpy.typing as npt
@@ -75,18 +76,23 @@ class GainLoudnessModel:
         sos = k_weighting_sos(sample_rate)
         # Filtered in float64 (the RLB pole sits close to the unit circle) a block at a time,
         # with the filter state carried over; only the K-weighted energy of each slot is kept.
-        slot_energy = np.zeros(n // self.slot_frames, np.float64)
         step = self.slot_frames << 14
-        for channel in range(samples.shape[0]):
-            if weights[channel] == 0:
-                continue
+
+        def channel_energy(channel: int) -> npt.NDArray[np.float64]:
+            energy = np.zeros(n // self.slot_frames, np.float64)
             state = np.zeros((sos.shape[0], 2))
             for start in range(0, n, step):
                 stop = min(n, start + step)
                 weighted, state = scipy.signal.sosfilt(sos, samples[channel, start:stop].astype(np.float64), zi=state)
                 weighted *= weighted
-                slot_energy[start // self.slot_frames : stop // self.slot_frames] += weights[channel] * weighted.reshape(-1, self.slot_frames).sum(axis=1)
-        self._slot_energy = slot_energy
+                energy[start // self.slot_frames : stop // self.slot_frames] = weighted.reshape(-1, self.slot_frames).sum(axis=1)
+            return energy * weights[channel]
+
+        # The channels are filtered side by side (SciPy's filter releases the interpreter's lock).
+        used = [c for c in range(samples.shape[0]) if weights[c] != 0]
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="stemforge-kweight") as pool:
+            parts = list(pool.map(channel_energy, used))
+        self._slot_energy = np.sum(parts, axis=0) if parts else np.zeros(n // self.slot_frames, np.float64)
 
     def release(self) -> None:
         """Let the energies go (the model predicts nothing after this)."""
