@@ -96,3 +96,52 @@ def test_encoder_failure_while_measuring_is_an_output_error(tmp_path: Path) -> N
         pytest.skip("ffmpeg not installed")
     with pytest.raises(OutputError, match="master.mp3"):
         mp3.encode_and_measure_mp3(np.zeros((2, 4800), np.float32), 48000, tmp_path / "missing" / "x.mp3", kbps=320)
+
+
+def test_mp3_started_before_the_rise_is_known_starts_again_when_it_asks_for_more(tmp_path: Path) -> None:
+    import threading
+    from concurrent.futures import Future
+
+    from mastering.material import song
+    from stemforge.mastering import delivery
+    from stemforge.mastering.limiter import LimiterSettings
+    from stemforge.mastering.loudness import reach_loudness
+
+    if shutil.which("ffmpeg") is None:
+        pytest.skip("ffmpeg not installed")
+    level = reach_loudness(song(60.0, lufs=-16.0), 48000, target_lufs=-14.0, limiter=LimiterSettings(-1.0))
+    measured: Future[float | None] = Future()
+    started = threading.Event()
+    real = delivery.encode_and_measure_mp3
+
+    def spy(*args: object, **kwargs: object) -> object:
+        started.set()
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    def measure_later() -> None:
+        started.wait(10)
+        measured.set_result(0.9)  # while the first encoding runs
+
+    threading.Thread(target=measure_later, daemon=True).start()
+    delivery_spy = pytest.MonkeyPatch()
+    delivery_spy.setattr(delivery, "encode_and_measure_mp3", spy)
+    try:
+        item = delivery._mp3(level, temp=tmp_path / "x.mp3", ceiling_dbtp=-1.0, src_rise=measured, limited=Future())
+    finally:
+        delivery_spy.undo()
+    assert item.notes[-1] == "source limited to -2.20 dBTP so the decoded MP3 stays within the ceiling"
+    assert "the CD conversion raised the true peak 0.90 dB: first headroom 1.20 dB" in item.notes
+    assert item.true_peak_dbtp <= -1.0
+    # The file is the second, complete encoding: 60 s at 320 kbit/s.
+    assert (tmp_path / "x.mp3").stat().st_size * 8 / 60.0 / 1000 == pytest.approx(320, rel=0.05)
+
+
+def test_cancelled_encoding_returns_nothing(tmp_path: Path) -> None:
+    import threading
+
+    if shutil.which("ffmpeg") is None:
+        pytest.skip("ffmpeg not installed")
+    stop = threading.Event()
+    stop.set()
+    x = (0.1 * np.random.default_rng(1).standard_normal((2, 48000 * 10))).astype(np.float32)
+    assert mp3.encode_and_measure_mp3(x, 48000, tmp_path / "x.mp3", kbps=320, cancel=stop) is None

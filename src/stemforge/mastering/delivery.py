@@ -25,6 +25,7 @@ import contextlib
 import math
 import os
 import secrets
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -33,7 +34,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from stemforge.analysis import integrated_loudness, true_peak_dbtp
+from stemforge.analysis import LoudnessReport, integrated_loudness, true_peak_dbtp
 from stemforge.analysis.truepeak import interpolation_filter, oversampling_factor
 from stemforge.audio.buffer import Samples
 from stemforge.audio.resample import StreamResampler
@@ -349,28 +350,43 @@ def _mp3_attempts(level: LevelResult | Candidate, *, temp: Path, ceiling_dbtp: f
     if rate != level.sample_rate:
         notes.append(f"resampled {level.sample_rate} → {rate} Hz for MP3")
     margin = MP3_FIRST_MARGIN_DB
-    # The source limited with the first headroom is made while the CD's conversion
-    # measures the rise (the MP3 is the last deliverable to finish: it starts as early as it can).
-    source: Samples | GainedSource | None = limited_source(level, ceiling_dbtp - margin)
     # The codec low-passes near 20 kHz, as the CD's conversion does: a master whose peaks rise
     # more through that conversion rises more through the codec too (by 0.47 and 0.76 dB
     # through SRC, 0.62 and 0.92 dB through LAME on the bench's two masters). Starting with
     # that much headroom spares a second encoding of the whole song, the slowest step.
-    rise = src_rise.result()
-    if rise is not None and rise + MP3_OVER_SRC_DB > margin:
-        margin = rise + MP3_OVER_SRC_DB
-        source = None
-        notes.append(f"the CD conversion raised the true peak {rise:.2f} dB: first headroom {margin:.2f} dB")
-    for _attempt in range(5):
+    # The MP3 is the last deliverable to finish, so it does not wait for that measurement:
+    # it starts with the first headroom and, if the CD conversion's rise then asks for more
+    # while it is still encoding, stops and starts again with that.
+    needs_more = threading.Event()
+
+    def check_rise(measured: Future[float | None]) -> None:
+        rise = measured.result() if not measured.cancelled() and measured.exception() is None else None
+        if rise is not None and rise + MP3_OVER_SRC_DB > MP3_FIRST_MARGIN_DB:
+            needs_more.set()
+
+    src_rise.add_done_callback(check_rise)
+    report: LoudnessReport | None = None
+    def take_rise() -> float:
+        rise = float(src_rise.result() or 0.0)  # set: needs_more is only set for a measured rise
+        notes.append(f"the CD conversion raised the true peak {rise:.2f} dB: first headroom {rise + MP3_OVER_SRC_DB:.2f} dB")
+        return rise + MP3_OVER_SRC_DB
+
+    speculative = True  # the first headroom, until the rise is known
+    for _attempt in range(6):
+        if speculative and needs_more.is_set():
+            margin, speculative = take_rise(), False
         # Not verified here: what counts is the decoded MP3, measured below.
-        if source is None:
-            source = limited_source(level, ceiling_dbtp - margin)
+        source: Samples | GainedSource = limited_source(level, ceiling_dbtp - margin)
         if rate != level.sample_rate:
             source = _resample(source, level.sample_rate, rate)
         if not limited.done():
             limited.set_result(None)
-        report = encode_and_measure_mp3(source, rate, temp, kbps=MP3_KBPS)
-        source = None
+        report = encode_and_measure_mp3(source, rate, temp, kbps=MP3_KBPS, cancel=needs_more if speculative else None)
+        del source
+        if report is None:  # stopped: the CD conversion's rise asks for more headroom
+            margin, speculative = take_rise(), False
+            continue
+        speculative = False
         peak = -math.inf if report.true_peak_dbtp is None else float(report.true_peak_dbtp)
         if peak <= ceiling_dbtp:
             notes.append(f"source limited to {ceiling_dbtp - margin:+.2f} dBTP so the decoded MP3 stays within the ceiling")

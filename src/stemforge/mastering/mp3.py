@@ -69,7 +69,7 @@ def encode_mp3(samples: Samples | GainedSource, sample_rate: int, path: Path, *,
         raise _fail(str(exc)) from None
 
 
-def encode_and_measure_mp3(samples: Samples | GainedSource, sample_rate: int, path: Path, *, kbps: int) -> LoudnessReport:
+def encode_and_measure_mp3(samples: Samples | GainedSource, sample_rate: int, path: Path, *, kbps: int, cancel: threading.Event | None = None) -> LoudnessReport | None:
     """Encode ``samples`` to a CBR MP3 at ``path`` and measure the decoded MP3 meanwhile.
 
     With ffmpeg, one encoder writes the file and, through ffmpeg's ``tee`` muxer, the same
@@ -78,6 +78,9 @@ def encode_and_measure_mp3(samples: Samples | GainedSource, sample_rate: int, pa
     stream has no LAME header, so its first :data:`CODEC_DELAY_FRAMES` frames (the codec's
     delay) are skipped and it is cut to the input's length: the meter sees exactly what a
     decoder of the file outputs. Without ffmpeg: :func:`encode_mp3`, then :func:`measure_mp3`.
+
+    When ``cancel`` is set during the encoding, the encoder is fed no more and None is
+    returned (the file at ``path`` is then incomplete).
     """
     channels, frames = samples.shape
     ffmpeg = _ffmpeg()
@@ -97,14 +100,17 @@ def encode_and_measure_mp3(samples: Samples | GainedSource, sample_rate: int, pa
                 if enc.stdin is None or enc.stdout is None or dec.stdout is None:
                     raise _fail("ffmpeg has no pipes")
                 enc.stdout.close()  # the decoder holds it now: it sees the end when the encoder exits
-                feeder = threading.Thread(target=_feed, args=(enc.stdin, samples, failure), name="stemforge-mp3-feed", daemon=True)
+                feeder = threading.Thread(target=_feed, args=(enc.stdin, samples, failure, cancel), name="stemforge-mp3-feed", daemon=True)
                 feeder.start()
                 _meter_stream(dec.stdout, meter, channels, skip=CODEC_DELAY_FRAMES, frames=frames)
                 feeder.join()
                 dec_message = dec.stderr.read().decode(errors="replace").strip() if dec.stderr else ""
                 dec_code = dec.wait()
             enc_message = enc.stderr.read().decode(errors="replace").strip() if enc.stderr else ""
-            if enc.wait() != 0:
+            enc_code = enc.wait()
+            if cancel is not None and cancel.is_set() and meter.frames < frames:
+                return None  # stopped early: what the processes said of a cut stream does not matter
+            if enc_code != 0:
                 raise _fail(enc_message or f"ffmpeg exited with {enc.returncode}")
         if dec_code != 0:
             raise OutputError(f"master.mp3: cannot be decoded to verify it ({dec_message or dec_code})")
@@ -115,9 +121,11 @@ def encode_and_measure_mp3(samples: Samples | GainedSource, sample_rate: int, pa
     return meter.result()
 
 
-def _feed(pipe: IO[bytes], samples: Samples | GainedSource, failure: list[BaseException]) -> None:
+def _feed(pipe: IO[bytes], samples: Samples | GainedSource, failure: list[BaseException], cancel: threading.Event | None = None) -> None:
     try:
         for start in range(0, samples.shape[1], BLOCK_FRAMES):
+            if cancel is not None and cancel.is_set():
+                break
             pipe.write(np.ascontiguousarray(samples[:, start : start + BLOCK_FRAMES].T, dtype="<f4").tobytes())
     except (OSError, ValueError) as exc:  # the encoder stopped: its own message is reported
         failure.append(exc)
