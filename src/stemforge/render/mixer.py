@@ -94,15 +94,14 @@ class StemBus:
 
     def run(self, tracks: list[TrackOutput], frames: int) -> StemOutput:
         """Mix one block of this stem from its tracks' outputs (in session order)."""
+        from stemforge.render.busmix import add_scaled  # numba: imported when a stem first mixes
+
         dry = np.zeros((BUS_CHANNELS, frames), np.float32)
         sends = {inst.plan.name: np.zeros((BUS_CHANNELS, frames), np.float32) for inst in self.returns if inst.from_tracks is not None}
-        scratch = np.empty((BUS_CHANNELS, frames), np.float32)
         for t in tracks:
-            np.multiply(t.channel.post, t.audio, out=scratch)
-            dry += scratch
+            add_scaled(dry, t.channel.post, t.audio)
             for to, gains in t.channel.sends.items():
-                np.multiply(gains, t.audio, out=scratch)
-                sends[to] += scratch
+                add_scaled(sends[to], gains, t.audio)
         bus = self.align.process(self.chain.process(dry))
         # ``bus`` may be a view of a chain's or delay line's state: the first sum below
         # makes a new array, later ones add into it in place
