@@ -138,7 +138,7 @@ def test_a_candidate_the_meter_sends_back_leaves_no_file(tmp_path: Path) -> None
     slow = SlowDeliverables(outputs=outputs, ceiling_dbtp=-1.0, kinds=("cd", "mp3"))
     # A first candidate 2 dB hotter, as if the meter had sent it back for another gain.
     rejected = offered[-1]
-    slow.offer(Candidate(rejected.samples * np.float32(10 ** (2 / 20)), rejected.gain_db + 2.0, rejected.source, rejected.envelope, rejected.limiter, 48000))
+    slow.offer(Candidate(rejected.samples * np.float32(10 ** (2 / 20)), rejected.gain_db + 2.0, rejected.source, rejected.level_db, rejected.limiter, 48000))
     for candidate in offered:
         slow.offer(candidate)
     made = deliver(level, outputs=outputs, ceiling_dbtp=-1.0, kinds=("cd", "mp3"), slow=slow)
@@ -152,7 +152,13 @@ def test_a_candidate_the_meter_sends_back_leaves_no_file(tmp_path: Path) -> None
 
 
 def test_search_curve_reused_by_the_limiter_is_the_one_it_would_compute() -> None:
-    from stemforge.mastering.limiter import LimiterSettings, envelope_db, limit_true_peak, reduction_curve, true_peak_envelope
+    from stemforge.mastering.limiter import (
+        LimiterSettings,
+        envelope_db,
+        limit_true_peak,
+        reduction_curve,
+        true_peak_envelope,
+    )
 
     x = song(4.0, lufs=-12.0)
     settings = LimiterSettings(-1.0)

@@ -479,7 +479,7 @@ class SlowDeliverables:
         for job in self._jobs:
             if job.candidate.samples is level.samples:
                 return job
-        self.offer(Candidate(level.samples, level.gain.gain_db, level.source, level.envelope, level.limiter, level.sample_rate))
+        self.offer(Candidate(level.samples, level.gain.gain_db, level.source, level.level_db, level.limiter, level.sample_rate))
         return self._jobs[-1]
 
     def close(self) -> None:

@@ -374,6 +374,7 @@ def limit_true_peak(
     verify: bool = True,
     reduction: Envelope | None = None,
     on_output: Callable[[Samples], None] | None = None,
+    level_db: Envelope | None = None,
 ) -> LimiterResult:
     """Apply ``gain_db`` then limit so that the true peak is at or below the ceiling.
 
@@ -399,6 +400,8 @@ def limit_true_peak(
     on_output : callable, optional
         Called with each pass's limited samples before they are measured (so that work
         that depends on them can start while the meter runs).
+    level_db : np.ndarray, float32, shape (frames,), optional
+        :func:`envelope_db` of the envelope, when already known (then ``envelope`` is not needed).
 
     Raises
     ------
@@ -406,9 +409,11 @@ def limit_true_peak(
         If the ceiling cannot be met (not seen in practice; guards the guarantee).
     """
     threshold = settings.ceiling_dbtp - margin_db - gain_db
-    if envelope is None:
-        envelope = true_peak_envelope(samples, sample_rate, floor=10.0 ** ((threshold - 1.0) / 20.0))
-    level_db = envelope_db(envelope)
+    if level_db is None:
+        if envelope is None:
+            envelope = true_peak_envelope(samples, sample_rate, floor=10.0 ** ((threshold - 1.0) / 20.0))
+        level_db = envelope_db(envelope)
+        del envelope
     for passes in range(1, MAX_PASSES + 1):
         if passes == 1 and reduction is not None:
             gr = reduction

@@ -120,8 +120,8 @@ class LevelResult:
     source : np.ndarray, float32, shape (channels, frames)
         The limiter's input (before the gain), kept so a deliverable can be limited again
         lower (:func:`limit_again`) without a new detector pass.
-    envelope : np.ndarray, float32, shape (frames,)
-        The detector's true-peak envelope of ``source``.
+    level_db : np.ndarray, float32, shape (frames,)
+        The detector's true-peak envelope of ``source``, in dB.
     limiter : LimiterSettings
     sample_rate : int
     """
@@ -132,7 +132,7 @@ class LevelResult:
     gain_reduction_db: np.ndarray
     report: LoudnessReport | None
     source: Samples
-    envelope: np.ndarray
+    level_db: np.ndarray
     limiter: LimiterSettings
     sample_rate: int
 
@@ -152,8 +152,8 @@ class Candidate:
         The gain before the limiter.
     source : np.ndarray, float32, shape (channels, frames)
         The limiter's input (before the gain).
-    envelope : np.ndarray, float32, shape (frames,)
-        The detector's true-peak envelope of ``source``.
+    level_db : np.ndarray, float32, shape (frames,)
+        The detector's true-peak envelope of ``source``, in dB.
     limiter : LimiterSettings
     sample_rate : int
     """
@@ -161,7 +161,7 @@ class Candidate:
     samples: Samples
     gain_db: float
     source: Samples
-    envelope: np.ndarray
+    level_db: np.ndarray
     limiter: LimiterSettings
     sample_rate: int
 
@@ -183,7 +183,7 @@ def limit_again(level: LevelResult | Candidate, ceiling_dbtp: float, *, verify: 
     """
     gain_db = level.gain_db if isinstance(level, Candidate) else level.gain.gain_db
     settings = LimiterSettings(ceiling_dbtp, level.limiter.lookahead_ms, level.limiter.release_ms)
-    return limit_true_peak(level.source, level.sample_rate, settings, gain_db=gain_db, envelope=level.envelope, verify=verify)
+    return limit_true_peak(level.source, level.sample_rate, settings, gain_db=gain_db, level_db=level.level_db, verify=verify)
 
 
 def limited_source(level: LevelResult | Candidate, ceiling_dbtp: float) -> GainedSource:
@@ -194,7 +194,7 @@ def limited_source(level: LevelResult | Candidate, ceiling_dbtp: float) -> Gaine
     """
     gain_db = level.gain_db if isinstance(level, Candidate) else level.gain.gain_db
     reduction = reduction_curve(
-        envelope_db(level.envelope),
+        level.level_db,
         level.sample_rate,
         threshold_db=ceiling_dbtp - DEFAULT_MARGIN_DB - gain_db,
         lookahead_ms=level.limiter.lookahead_ms,
@@ -203,8 +203,8 @@ def limited_source(level: LevelResult | Candidate, ceiling_dbtp: float) -> Gaine
     return GainedSource(level.source, gain_db, reduction)
 
 
-def _offer(on_candidate: Callable[[Candidate], None], samples: Samples, *, gain_db: float, source: Samples, envelope: np.ndarray, limiter: LimiterSettings, sample_rate: int) -> None:
-    on_candidate(Candidate(samples, gain_db, source, envelope, limiter, sample_rate))
+def _offer(on_candidate: Callable[[Candidate], None], samples: Samples, *, gain_db: float, source: Samples, level_db: np.ndarray, limiter: LimiterSettings, sample_rate: int) -> None:
+    on_candidate(Candidate(samples, gain_db, source, level_db, limiter, sample_rate))
 
 
 def reach_loudness(
@@ -327,8 +327,7 @@ def reach_loudness(
     del levels
     floor_gain_db = rough_gain_db
     for _refine in range(3):
-        envelope = true_peak_envelope(samples, sample_rate, floor=10.0 ** ((threshold_base - floor_gain_db - 3.0) / 20.0))
-        level_db = envelope_db(envelope)
+        level_db = envelope_db(true_peak_envelope(samples, sample_rate, floor=10.0 ** ((threshold_base - floor_gain_db - 3.0) / 20.0)))
         gain_db, capped, gr = search(level_db, rough_gain_db)
         if gain_db <= floor_gain_db + 1.5:
             break
@@ -338,8 +337,8 @@ def reach_loudness(
     for _outer in range(4):
         offer = None
         if on_candidate is not None:
-            offer = partial(_offer, on_candidate, gain_db=gain_db, source=samples, envelope=envelope, limiter=limiter, sample_rate=sample_rate)
-        result = limit_true_peak(samples, sample_rate, limiter, gain_db=gain_db, envelope=envelope, reduction=gr, on_output=offer)
+            offer = partial(_offer, on_candidate, gain_db=gain_db, source=samples, level_db=level_db, limiter=limiter, sample_rate=sample_rate)
+        result = limit_true_peak(samples, sample_rate, limiter, gain_db=gain_db, level_db=level_db, reduction=gr, on_output=offer)
         measured = result.integrated_lufs
         output_lufs = -math.inf if measured is None else measured
         error = target_lufs - output_lufs
@@ -349,7 +348,7 @@ def reach_loudness(
     if result is None:  # pragma: no cover - the loop always runs
         raise AnalysisError("loudness search did not run")
     # The search's working arrays go before the statistics are made (memory).
-    del level_db, gr
+    del gr
     model.release()
     reduction = result.gain_db
     np.negative(reduction, out=reduction)  # the result's own array: reduction in dB, positive
@@ -379,7 +378,7 @@ def reach_loudness(
         gain_reduction_db=series,
         report=result.report,
         source=samples,
-        envelope=envelope,
+        level_db=level_db,
         limiter=limiter,
         sample_rate=sample_rate,
     )
