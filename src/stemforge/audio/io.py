@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from typing import BinaryIO
 
 import numpy as np
 import numpy.typing as npt
@@ -144,6 +145,8 @@ class BlockReader:
         self.path = Path(path)
         self.info = read_info(self.path)
         self._file: sf.SoundFile | None = None
+        self._raw: BinaryIO | None = None  # 16/24-bit WAV data, decoded without libsndfile
+        self._data_offset = 0
         self.position = 0
 
     def __enter__(self) -> BlockReader:
@@ -151,12 +154,29 @@ class BlockReader:
             self._file = sf.SoundFile(str(self.path), mode="r")
         except (sf.LibsndfileError, RuntimeError) as exc:
             raise AudioFormatError(f"{self.path}: not a readable audio file ({_libsndfile_reason(exc)})") from None
+        self._open_raw()
         return self
+
+    def _open_raw(self) -> None:
+        """Read plain 16/24-bit WAV data directly (same floats as libsndfile, see :mod:`stemforge.audio.pcm`)."""
+        info = self.info
+        if info.container not in ("WAV", "WAVEX") or info.subtype not in ("PCM_16", "PCM_24"):
+            return
+        layout = read_riff_layout(self.path)
+        width = {"PCM_16": 2, "PCM_24": 3}[info.subtype] * info.channels
+        # the frame count libsndfile reports must follow from packed samples of that width
+        if layout is None or layout.is_rf64 or layout.truncated or layout.data_bytes // width != info.frames:
+            return
+        self._data_offset = layout.data_offset
+        self._raw = open(self.path, "rb")  # noqa: SIM115 - closed in __exit__
 
     def __exit__(self, *exc: object) -> None:
         if self._file is not None:
             self._file.close()
             self._file = None
+        if self._raw is not None:
+            self._raw.close()
+            self._raw = None
 
     @property
     def channels(self) -> int:
@@ -183,12 +203,28 @@ class BlockReader:
         """
         if self._file is None:
             raise RuntimeError("BlockReader used outside its context")
+        if self._raw is not None:
+            return self._read_raw(self._raw, frames)
         try:
             data = self._file.read(frames, dtype="float32", always_2d=True)
         except (sf.LibsndfileError, RuntimeError) as exc:
             raise AudioFormatError(f"{self.path}: cannot be decoded at frame {self.position} ({exc})") from None
         self.position += data.shape[0]
         return np.ascontiguousarray(data.T)
+
+    def _read_raw(self, raw_file: BinaryIO, frames: int) -> Samples:
+        from stemforge.audio import pcm  # numba: imported when a 16/24-bit WAV is first read
+
+        info = self.info
+        width = pcm.SAMPLE_BYTES[info.subtype] * info.channels
+        n = max(0, min(frames, info.frames - self.position))
+        raw = np.empty(n * width, np.uint8)
+        raw_file.seek(self._data_offset + self.position * width)
+        got = raw_file.readinto(memoryview(raw))
+        if got != raw.shape[0]:
+            raise AudioFormatError(f"{self.path}: cannot be decoded at frame {self.position} (the file ended early)")
+        self.position += n
+        return pcm.decode(raw, info.subtype, channels=info.channels)
 
     def blocks(self, block_frames: int) -> Iterator[Samples]:
         """Yield the rest of the file in blocks of ``block_frames`` (the last may be shorter)."""
