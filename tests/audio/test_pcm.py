@@ -56,3 +56,23 @@ def test_a_file_with_chunks_after_the_data_is_decoded_to_its_frames(tmp_path: Pa
     with BlockReader(path) as reader:
         got = reader.read(10**6)
     assert np.array_equal(got, expected)
+
+
+@pytest.mark.parametrize("channels", [1, 2])
+def test_24_bit_files_hold_libsndfile_bytes(tmp_path: Path, channels: int) -> None:
+    """Written through int32 words, a wav24 file holds the bytes libsndfile writes from the floats."""
+    from stemforge.audio import AtomicWriter
+
+    rng = np.random.default_rng(channels)
+    x = np.clip(0.5 * rng.standard_normal((channels, 70_000)), -1, 1).astype(np.float32)
+    edges = np.array([1.0, -1.0, 0.0, -0.0, 2**-24, -(2**-24), 3 * 2**-25, -3 * 2**-25, 1 - 2**-24, 1e-30, 0.5 + 2**-25], np.float32)
+    x[:, : edges.size] = edges
+    ties = rng.integers(-(2**23), 2**23, 1000) * 2 + 1  # k + 1/2 on the 2^-24 grid: rounding ties
+    x[0, 100:1100] = ties.astype(np.float32) / np.float32(2**25)
+    x[:, 2000:2010] = 3.0  # clipped by the writer
+    ours, theirs = tmp_path / "ours.wav", tmp_path / "theirs.wav"
+    with AtomicWriter(ours, sample_rate=48000, channels=channels, fmt="wav24") as writer:
+        for lo in range(0, x.shape[1], 30_000):
+            writer.write(x[:, lo : lo + 30_000])
+    sf.write(theirs, np.clip(x, -1, 1).T, 48000, subtype="PCM_24")
+    assert ours.read_bytes() == theirs.read_bytes()
