@@ -71,12 +71,25 @@ NOTES = (
         "Before these changes (revision b77972a, load 1.1–5.5): (a) 17.42 s, 14×, 18.0 CPU-s; (b) 16.3 CPU-s; DawDreamer 24.1 CPU-s."
     ),
     (
-        "- Where the CPU goes now (cProfile of a 60 s render on one worker, scaled to 4 min; the machine was shared): "
-        "pedalboard ≈ 6.4 s (6 reverb instances ≈ 0.53 s each, 24 compressors ≈ 0.1 s each), EQ sections ≈ 2.2 s, "
-        "decoding the 24-bit sources and placing clips ≈ 2.6 s, bus sums and sends ≈ 0.9 s, delays ≈ 0.3 s; writing the "
-        "wav24 files adds ≈ 1.7 s (case a − case b). Reverb and compressor are per-sample recursions that only pedalboard "
-        "runs fast, and skipping silent pieces does not apply here (the sources never fall silent), so about 12 CPU-seconds "
-        "remain the least this graph costs: 50× real time (≤ 9.6 CPU-seconds on 2 cores) is out of reach on this machine."
+        "- 2026-11-25, compiled kernels, bit-identical output (each A/B-timed in-process as CPU-seconds, on a machine "
+        "shared with another benchmark): stereo reverbs run as JUCE's Freeverb compiled with numba (`dsp/freeverb.py`; one "
+        "4-min instance 0.51 → 0.30 CPU-s), compressors as JUCE's ballistics + gain computer (`dsp/ballistics.py`; 0.114 → "
+        "0.095 CPU-s per 4-min track, bounded by `powf`, which must stay the C library's to give pedalboard's samples), "
+        "EQ sections as numba passes keeping their state in registers (`dsp/sections.py`; 0.070 → 0.052 CPU-s per "
+        "3-section track), 16/24-bit WAV sources decoded without libsndfile (`audio/pcm.py`; 0.048 → 0.012 CPU-s per "
+        "4-min mono track), bus and send sums in one pass (`render/busmix.py`), wav24 written as int32 words "
+        "(0.20 → 0.15 CPU-s per 4-min stereo file, same bytes). 60 s render: (a) 3.5 → 2.7 CPU-s, (b) 3.1 → 2.2 CPU-s. "
+        "A fresh install compiles the kernels during its first render (≈ 3.4 s, once); later processes load them from "
+        "numba's cache (their first render ≈ 0.3 s slower than the next)."
+    ),
+    (
+        "- Where the CPU goes now (cProfile of a 60 s render on one worker, scaled to 4 min): compressors ≈ 2.5 s "
+        "(24 × `powf` per sample), 6 reverb instances ≈ 2.2 s, EQ sections ≈ 1.4 s, reading and placing the sources "
+        "≈ 1.0 s, bus sums and sends ≈ 0.5 s, delays ≈ 0.3 s; writing the wav24 files ≈ 1.1 s more (case a − case b "
+        "also holds hashing the inputs and the report). Running the six per-stem reverb instances in lock-step (one "
+        "kernel, instances as vector lanes) was tried: it cost more per instance than the single-instance kernel "
+        "(0.40 vs 0.30 CPU-s), because each comb has only as many lanes as there are stems. 50× real time needs "
+        "≤ 9.6 CPU-seconds on 2 otherwise idle cores."
     ),
 )
 
@@ -331,7 +344,7 @@ def main(argv: list[str] | None = None) -> int:
         ),
         (
             "- Work per step: all tracks in parallel on a 2-thread pool (decode, inserts, fader, sends), then all stems "
-            "(sum, per-stem return instances) while the next step's tracks start; pedalboard, libsndfile and NumPy release "
+            "(sum, per-stem return instances) while the next step's tracks start; pedalboard, libsndfile, NumPy and the numba kernels release "
             "the GIL. DawDreamer renders its graph on one thread."
         ),
         *NOTES,
