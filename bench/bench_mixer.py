@@ -71,14 +71,14 @@ NOTES = (
         "Before these changes (revision b77972a, load 1.1–5.5): (a) 17.42 s, 14×, 18.0 CPU-s; (b) 16.3 CPU-s; DawDreamer 24.1 CPU-s."
     ),
     (
-        "- 2026-11-25, compiled kernels, bit-identical output (each A/B-timed in-process as CPU-seconds, on a machine "
+        "- 2026-11-24 (later), compiled kernels, bit-identical output (each A/B-timed in-process as CPU-seconds, on a machine "
         "shared with another benchmark): stereo reverbs run as JUCE's Freeverb compiled with numba (`dsp/freeverb.py`; one "
         "4-min instance 0.51 → 0.30 CPU-s), compressors as JUCE's ballistics + gain computer (`dsp/ballistics.py`; 0.114 → "
         "0.095 CPU-s per 4-min track, bounded by `powf`, which must stay the C library's to give pedalboard's samples), "
         "EQ sections as numba passes keeping their state in registers (`dsp/sections.py`; 0.070 → 0.052 CPU-s per "
         "3-section track), 16/24-bit WAV sources decoded without libsndfile (`audio/pcm.py`; 0.048 → 0.012 CPU-s per "
         "4-min mono track), bus and send sums in one pass (`render/busmix.py`), wav24 written as int32 words "
-        "(0.20 → 0.15 CPU-s per 4-min stereo file, same bytes). 60 s render: (a) 3.5 → 2.7 CPU-s, (b) 3.1 → 2.2 CPU-s. "
+        "(0.20 → 0.15 CPU-s per 4-min stereo file, same bytes). 60 s render: (a) 3.5 → 2.7 CPU-s, (b) 3.1 → 2.2 CPU-s; the last full run before them (revision dda77b4, load 3.3) measured (a) 10.66 s = 23×, 15.0 CPU-s, (b) 13.3 CPU-s. "
         "A fresh install compiles the kernels during its first render (≈ 3.4 s, once); later processes load them from "
         "numba's cache (their first render ≈ 0.3 s slower than the next)."
     ),
