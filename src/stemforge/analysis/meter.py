@@ -38,6 +38,8 @@ from stemforge.errors import AnalysisError, UsageError
 
 #: Sub-blocks (100 ms) per second: the gating hop of BS.1770-4 (75 % overlap of 400 ms).
 SUB_BLOCKS_PER_SECOND = 10
+#: Frames converted at a time when a long block is not float32 in C order already.
+_PROCESS_PIECE_FRAMES = 1 << 18
 
 
 def _db(value: float) -> float:
@@ -130,7 +132,13 @@ class LoudnessMeter:
         AnalysisError
             If it holds a NaN or infinite sample (naming the frame and channel).
         """
-        block = self._checked(block)
+        array = np.asarray(block)
+        if array.ndim == 2 and array.shape[1] > _PROCESS_PIECE_FRAMES and not (array.dtype == np.float32 and array.flags.c_contiguous):
+            # A long block that needs converting is converted a piece at a time (memory).
+            for start in range(0, array.shape[1], _PROCESS_PIECE_FRAMES):
+                self.process(array[:, start : start + _PROCESS_PIECE_FRAMES])
+            return
+        block = self._checked(array)
         with single_threaded_blas():
             self._feed(block)
         self.frames += block.shape[1]

@@ -189,17 +189,22 @@ def _write_dithered(targets: list[tuple[Path, str]], samples: Samples, sample_ra
 
 
 def _resample(samples: Samples | GainedSource, rate_in: int, rate_out: int) -> Samples:
-    """soxr very-high-quality SRC, block by block into one output array."""
+    """soxr very-high-quality SRC, block by block into one (C-ordered) output array.
+
+    soxr gives ``round(frames · rate_out / rate_in)`` frames; should it give more they are
+    dropped, fewer and the rest stays silent.
+    """
     stream = StreamResampler(rate_in, rate_out, samples.shape[0])
     total = round(samples.shape[1] * rate_out / rate_in)
-    out = np.empty((samples.shape[0], total + 64), np.float32)
+    out = np.zeros((samples.shape[0], total), np.float32)
     position = 0
     step = 1 << 18
     for start in range(0, samples.shape[1], step):
         part = stream.process(samples[:, start : start + step], last=start + step >= samples.shape[1])
-        out[:, position : position + part.shape[1]] = part
-        position += part.shape[1]
-    return out[:, :position]
+        take = min(part.shape[1], total - position)
+        out[:, position : position + take] = part[:, :take]
+        position += take
+    return out
 
 
 _meter = measure_lufs_dbtp
@@ -318,7 +323,7 @@ def _cd(level: LevelResult, converted: tuple[Samples, float | None, float], *, o
             # Measured by the next turn of this loop (true peak and loudness only; the
             # limiter's own verification would also compute the report's series and spectrum).
             reduction = reduction_curve(
-                envelope_db(near), CD_SAMPLE_RATE, threshold_db=settings.ceiling_dbtp - DEFAULT_MARGIN_DB, lookahead_ms=settings.lookahead_ms, release_ms=settings.release_ms
+                envelope_db(near, in_place=True), CD_SAMPLE_RATE, threshold_db=settings.ceiling_dbtp - DEFAULT_MARGIN_DB, lookahead_ms=settings.lookahead_ms, release_ms=settings.release_ms
             )
             del near
             if cd is level.samples:

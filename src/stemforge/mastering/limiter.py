@@ -145,6 +145,8 @@ ENVELOPE_PIECE_FRAMES = 1 << 20
 _PIECE_CONTEXT = 2 * TAPS_PER_PHASE
 #: Threads the detector's pieces run on.
 ENVELOPE_THREADS = 2
+#: Frames per block when finding the stretches a reduction curve must cover.
+_ISLAND_BLOCK = 1024
 
 
 def true_peak_envelope(samples: Samples, sample_rate: int, *, floor: float = 0.0, allowance_db: float | None = None) -> Envelope:
@@ -262,8 +264,13 @@ def _release(level_db: npt.NDArray[np.float32], threshold: np.float32, coefficie
     return out
 
 
-def envelope_db(envelope: Envelope) -> npt.NDArray[np.float32]:
-    """An envelope in dB (−inf for zero), float32."""
+def envelope_db(envelope: Envelope, *, in_place: bool = False) -> npt.NDArray[np.float32]:
+    """An envelope in dB (−inf for zero), float32 (``in_place``: written over ``envelope``)."""
+    if in_place and envelope.dtype == np.float32:
+        with np.errstate(divide="ignore"):
+            np.log10(envelope, out=envelope)
+        envelope *= np.float32(20.0)
+        return envelope
     with np.errstate(divide="ignore"):
         return (20.0 * np.log10(envelope)).astype(np.float32)
 
@@ -292,7 +299,14 @@ def reduction_curve(
     """
     frames = level_db.size
     out = np.zeros(frames, np.float32)
-    hot = np.flatnonzero(level_db > threshold_db)
+    threshold = np.float32(threshold_db)
+    # Which blocks of _ISLAND_BLOCK frames hold a frame over the threshold (a few bytes a
+    # block, where a list of the frames themselves would take 8 bytes a frame).
+    blocks = -(-frames // _ISLAND_BLOCK)
+    over = np.zeros(blocks * _ISLAND_BLOCK, np.bool_)
+    np.greater(level_db, threshold, out=over[:frames])
+    hot = np.flatnonzero(over.reshape(blocks, _ISLAND_BLOCK).any(axis=1))
+    del over
     if hot.size == 0:
         return out
     release_frames = max(1.0, release_ms * 1e-3 * sample_rate)
@@ -300,11 +314,11 @@ def reduction_curve(
     chunk = max(1, int(60 * release_frames))
     lookahead = max(1, round(lookahead_ms * 1e-3 * sample_rate))
     tail = int(30 * release_frames) + lookahead
-    # Islands of frames over the threshold, closer together than the release's tail.
-    breaks = np.flatnonzero(np.diff(hot) > 2 * tail)
-    firsts = np.concatenate([[hot[0]], hot[breaks + 1]])
-    lasts = np.concatenate([hot[breaks], [hot[-1]]])
-    threshold = np.float32(threshold_db)
+    # Islands of blocks over the threshold, closer together than the release's tail (an
+    # island may start up to a block early: frames under the threshold there need nothing).
+    breaks = np.flatnonzero(np.diff(hot) * _ISLAND_BLOCK > 2 * tail)
+    firsts = np.concatenate([[hot[0]], hot[breaks + 1]]) * _ISLAND_BLOCK
+    lasts = np.concatenate([hot[breaks], [hot[-1]]]) * _ISLAND_BLOCK + _ISLAND_BLOCK - 1
     for first, last in zip(firsts, lasts, strict=True):
         lo = max(0, int(first) - lookahead)
         hi = min(frames, int(last) + tail)
@@ -396,7 +410,8 @@ def limit_true_peak(
         anyway (an MP3's, measured after decoding) may this be False.
     reduction : np.ndarray, float32, shape (frames,), optional
         :func:`reduction_curve` of ``envelope`` for this gain, ceiling and margin, when
-        already computed (the loudness search's last step): the first pass uses it.
+        already computed (the loudness search's last step): the first pass uses it, and
+        it becomes the result's ``gain_db`` (negated in place: the caller hands it over).
     on_output : callable, optional
         Called with each pass's limited samples before they are measured (so that work
         that depends on them can start while the meter runs).
@@ -430,7 +445,8 @@ def limit_true_peak(
         else:
             out = samples * np.float32(10.0 ** (gain_db / 20.0))
         if not verify:
-            return LimiterResult(out, -gr, math.nan, float(gr.max(initial=0.0)), passes, None)
+            most = float(gr.max(initial=0.0))
+            return LimiterResult(out, np.negative(gr, out=gr), math.nan, most, passes, None)
         if on_output is not None:
             on_output(out)
         # One pass of the project's meter gives the true peak, the loudness and the full
@@ -438,7 +454,10 @@ def limit_true_peak(
         report = analyze(AudioBuffer(out, sample_rate))
         peak = -math.inf if report.true_peak_dbtp is None else float(report.true_peak_dbtp)
         if peak <= settings.ceiling_dbtp:
-            return LimiterResult(out, -gr, peak, float(gr.max(initial=0.0)), passes, report.integrated_lufs, report)
+            most = float(gr.max(initial=0.0))
+            # The curve becomes the result's gain (negated in place: it is this call's own,
+            # or the ``reduction`` handed over for the first pass).
+            return LimiterResult(out, np.negative(gr, out=gr), peak, most, passes, report.integrated_lufs, report)
         threshold -= peak - settings.ceiling_dbtp + 0.01
     raise AnalysisError(f"the true-peak limiter could not reach {settings.ceiling_dbtp:+.2f} dBTP (measured {peak:+.2f})")
 

@@ -310,7 +310,7 @@ def reach_loudness(
     # within reach of the threshold, with 3 dB to spare for the search moving on and for
     # deliverables limited up to 1.5 dB lower), and the search finishes on it.
     # (The slots' loudest sample, in dB: the log of 16 times fewer values.)
-    levels = envelope_db(slot_levels(sample_envelope(samples)))
+    levels = envelope_db(slot_levels(sample_envelope(samples)), in_place=True)
     loudest_sample_db = float(levels.max())
     rough_gain_db = target_lufs - input_lufs
     tried: list[tuple[float, float]] = []
@@ -327,7 +327,7 @@ def reach_loudness(
     del levels
     floor_gain_db = rough_gain_db
     for _refine in range(3):
-        level_db = envelope_db(true_peak_envelope(samples, sample_rate, floor=10.0 ** ((threshold_base - floor_gain_db - 3.0) / 20.0)))
+        level_db = envelope_db(true_peak_envelope(samples, sample_rate, floor=10.0 ** ((threshold_base - floor_gain_db - 3.0) / 20.0)), in_place=True)
         gain_db, capped, gr = search(level_db, rough_gain_db)
         if gain_db <= floor_gain_db + 1.5:
             break

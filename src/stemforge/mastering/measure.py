@@ -50,7 +50,7 @@ def measure_lufs_dbtp(samples: Samples, sample_rate: int) -> tuple[float | None,
 
 def sample_peak_dbfs(samples: Samples) -> float:
     """Largest absolute sample in dBFS (−inf for silence)."""
-    peak = float(np.max(np.abs(samples))) if samples.size else 0.0
+    peak = max(float(samples.max()), -float(samples.min())) if samples.size else 0.0  # no |x| copy
     return 20.0 * math.log10(peak) if peak > 0 else -math.inf
 
 

@@ -24,6 +24,7 @@ import soundfile as sf
 
 from stemforge.analysis import LoudnessReport, analyze
 from stemforge.audio.buffer import AudioBuffer, Samples
+from stemforge.audio.heap import use_one_arena
 from stemforge.errors import AnalysisError, OutputError, UsageError
 from stemforge.mastering.bus import GlueStage, WidthStage, glue_compress, set_width
 from stemforge.mastering.delivery import (
@@ -190,6 +191,7 @@ def master(
         For inputs or options that cannot be mastered; nothing is left in ``out_dir``.
     """
     started = time.perf_counter()
+    use_one_arena()  # the chain's threads share freed memory (peak resident size)
     notify = on_stage or (lambda _name: None)
     out_dir = Path(out_dir)
     warnings: list[str] = []

@@ -1,0 +1,16 @@
+"""The process-wide malloc setting the mastering chain asks for."""
+
+from __future__ import annotations
+
+import platform
+
+import pytest
+
+from stemforge.audio.heap import use_one_arena
+
+
+def test_one_arena_is_taken_on_glibc() -> None:
+    if platform.libc_ver()[0] != "glibc":
+        pytest.skip("not glibc")
+    assert use_one_arena() is True
+    assert use_one_arena() is True  # asked once, remembered
