@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import os
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import BinaryIO
 
 import numpy as np
 import numpy.typing as npt
@@ -145,7 +145,7 @@ class BlockReader:
         self.path = Path(path)
         self.info = read_info(self.path)
         self._file: sf.SoundFile | None = None
-        self._raw: BinaryIO | None = None  # 16/24-bit WAV data, decoded without libsndfile
+        self._raw: io.BufferedReader | None = None  # 16/24-bit WAV data, decoded without libsndfile
         self._data_offset = 0
         self.position = 0
 
@@ -212,15 +212,16 @@ class BlockReader:
         self.position += data.shape[0]
         return np.ascontiguousarray(data.T)
 
-    def _read_raw(self, raw_file: BinaryIO, frames: int) -> Samples:
-        from stemforge.audio import pcm  # numba: imported when a 16/24-bit WAV is first read
+    def _read_raw(self, raw_file: io.BufferedReader, frames: int) -> Samples:
+        # numba: imported when a 16/24-bit WAV is first read
+        from stemforge.audio import pcm
 
         info = self.info
         width = pcm.SAMPLE_BYTES[info.subtype] * info.channels
         n = max(0, min(frames, info.frames - self.position))
         raw = np.empty(n * width, np.uint8)
         raw_file.seek(self._data_offset + self.position * width)
-        got = raw_file.readinto(memoryview(raw))
+        got = raw_file.readinto(raw.data)
         if got != raw.shape[0]:
             raise AudioFormatError(f"{self.path}: cannot be decoded at frame {self.position} (the file ended early)")
         self.position += n
@@ -348,7 +349,8 @@ class AtomicWriter:
 
     def _pcm24(self, samples: Samples) -> npt.NDArray[np.int32]:
         """``samples`` as the int32 words libsndfile writes to 24 bits (the same bytes as from floats, faster)."""
-        from stemforge.audio import pcm  # numba: imported when a 24-bit WAV is first written
+        # numba: imported when a 24-bit WAV is first written
+        from stemforge.audio import pcm
 
         frames = samples.shape[1]
         if self._words is None or self._words.shape[0] != frames:

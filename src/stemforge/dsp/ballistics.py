@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+
 from stemforge.audio.buffer import Samples
 from stemforge.dsp.iir import _db_to_gain
 from stemforge.dsp.jit import kernel

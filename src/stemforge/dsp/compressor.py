@@ -50,7 +50,8 @@ class Compressor(EffectSpec):
         return chain
 
     def stage(self, sample_rate: int, *, channels: int) -> Stage | None:
-        from stemforge.dsp import ballistics, jit  # numba: imported when a compressor first runs
+        # numba: imported when a compressor first runs
+        from stemforge.dsp import ballistics, jit
 
         if not jit.available():
             return None

@@ -135,7 +135,8 @@ class SectionCascade:
         n = block.shape[1]
         if n % self.piece_frames:
             raise ValueError(f"block of {n} frames is not a whole number of {self.piece_frames}-frame pieces")
-        from stemforge.dsp.sections import cascade  # numba: imported when an EQ first runs
+        # numba: imported when an EQ first runs
+        from stemforge.dsp.sections import cascade
 
         out = np.array(block, _F, order="C")  # filtered in place
         for c in range(out.shape[0]):

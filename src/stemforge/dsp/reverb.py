@@ -50,7 +50,8 @@ class Reverb(EffectSpec):
     def stage(self, sample_rate: int, *, channels: int) -> Stage | None:
         if channels != 2:
             return None
-        from stemforge.dsp import freeverb, jit  # numba: imported when a stereo reverb first runs
+        # numba: imported when a stereo reverb first runs
+        from stemforge.dsp import freeverb, jit
 
         if not jit.available():
             return None

@@ -94,7 +94,8 @@ class StemBus:
 
     def run(self, tracks: list[TrackOutput], frames: int) -> StemOutput:
         """Mix one block of this stem from its tracks' outputs (in session order)."""
-        from stemforge.render.busmix import add_scaled  # numba: imported when a stem first mixes
+        # numba: imported when a stem first mixes
+        from stemforge.render.busmix import add_scaled
 
         dry = np.zeros((BUS_CHANNELS, frames), np.float32)
         sends = {inst.plan.name: np.zeros((BUS_CHANNELS, frames), np.float32) for inst in self.returns if inst.from_tracks is not None}
