@@ -169,10 +169,13 @@ class Candidate:
 def gain_reduction_series(reduction_db: np.ndarray, sample_rate: int) -> np.ndarray:
     """Largest limiter gain reduction (dB) in each :data:`GAIN_REDUCTION_HOP_S`."""
     hop = max(1, round(GAIN_REDUCTION_HOP_S * sample_rate))
-    count = math.ceil(reduction_db.size / hop)
-    padded = np.zeros(count * hop, np.float32)
-    padded[: reduction_db.size] = reduction_db
-    return padded.reshape(count, hop).max(axis=1)
+    whole = reduction_db.size // hop
+    out = np.zeros(math.ceil(reduction_db.size / hop), np.float32)
+    if whole:
+        np.max(reduction_db[: whole * hop].reshape(whole, hop), axis=1, out=out[:whole])
+    if whole < out.size:
+        out[whole] = max(0.0, float(reduction_db[whole * hop :].max()))
+    return out
 
 
 def limit_again(level: LevelResult | Candidate, ceiling_dbtp: float, *, verify: bool = True) -> LimiterResult:
