@@ -24,10 +24,14 @@ from stemforge.errors import UsageError
 
 def _tpdf(rng: np.random.Generator, shape: tuple[int, ...], dtype: type[np.floating]) -> npt.NDArray[np.floating]:
     """TPDF noise in (−1, 1) LSB: the difference of two uniforms, from one 64-bit draw each."""
-    raw: npt.NDArray[np.uint64] = np.asarray(rng.bit_generator.random_raw(int(np.prod(shape)))).reshape(shape)
-    low: npt.NDArray[np.floating] = (raw & np.uint64(0xFFFFFFFF)).astype(dtype)
-    high: npt.NDArray[np.floating] = (raw >> np.uint64(32)).astype(dtype)
-    return (low - high) * dtype(2.0**-32)
+    raw: npt.NDArray[np.uint64] = np.asarray(rng.bit_generator.random_raw(int(np.prod(shape))))
+    # The draw's low and high 32-bit words (as ``raw & 0xFFFFFFFF`` and ``raw >> 32``).
+    words = raw.view(np.uint32).reshape(-1, 2)
+    low, high = (0, 1) if np.little_endian else (1, 0)
+    noise: npt.NDArray[np.floating] = words[:, low].astype(dtype)
+    noise -= words[:, high]
+    noise *= dtype(2.0**-32)
+    return noise.reshape(shape)
 
 
 #: Frames dithered per step (the noise is drawn in this order, so results do not depend
@@ -48,7 +52,8 @@ def tpdf_blocks(samples: Samples, *, bits: int, seed: int = 0) -> Iterator[tuple
     dtype: type[np.floating] = np.float32 if bits == 16 else np.float64
     rng = np.random.default_rng(seed)
     for start in range(0, samples.shape[1], DITHER_BLOCK_FRAMES):
-        part: npt.NDArray[np.floating] = samples[:, start : start + DITHER_BLOCK_FRAMES].astype(dtype) * dtype(scale)
+        part: npt.NDArray[np.floating] = samples[:, start : start + DITHER_BLOCK_FRAMES].astype(dtype)
+        part *= dtype(scale)
         part += _tpdf(rng, part.shape, dtype)
         np.rint(part, out=part)
         np.clip(part, -scale, scale - 1, out=part)
