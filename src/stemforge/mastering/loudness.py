@@ -33,7 +33,7 @@ from stemforge.mastering.limiter import (
     limit_true_peak,
     linear_gain,
     reduction_curve,
-    sample_envelope,
+    slot_peaks,
     true_peak_envelope,
 )
 from stemforge.mastering.measure import GainLoudnessModel
@@ -296,9 +296,8 @@ def reach_loudness(
         for _ in range(6):
             capped = gain_db >= gain_limit_db  # at the limit counts: the limit holds it there
             gain_db = min(gain_db, gain_limit_db)
-            gr, curve = curve_for(level_db, sample_rate, gain_db)
-            predicted = model.lufs(curve)
-            del curve
+            gr = reduction_curve(level_db, sample_rate, threshold_db=threshold_base - gain_db, lookahead_ms=limiter.lookahead_ms, release_ms=limiter.release_ms)
+            predicted = model.lufs_reduction(gain_db, gr)
             lufs = -math.inf if predicted is None else predicted
             iterations += 1
             tried.append((gain_db, lufs))
@@ -313,7 +312,7 @@ def reach_loudness(
     # within reach of the threshold, with 3 dB to spare for the search moving on and for
     # deliverables limited up to 1.5 dB lower), and the search finishes on it.
     # (The slots' loudest sample, in dB: the log of 16 times fewer values.)
-    levels = envelope_db(slot_levels(sample_envelope(samples)), in_place=True)
+    levels = envelope_db(slot_peaks(samples, slot, model.slots), in_place=True)
     loudest_sample_db = float(levels.max())
     rough_gain_db = target_lufs - input_lufs
     tried: list[tuple[float, float]] = []

@@ -119,6 +119,23 @@ class GainLoudnessModel:
         g = np.asarray(gain, np.float64)
         return self._lufs(g * g if g.ndim else float(g) ** 2)
 
+    def lufs_reduction(self, gain_db: float, reduction_db: npt.NDArray[np.float32]) -> float | None:
+        """Predicted integrated loudness with ``gain_db`` less a per-frame ``reduction_db`` (dB).
+
+        As :meth:`lufs` of the linear gain, made a block at a time (no song-long arrays).
+        """
+        n = self.slots * self.slot_frames
+        squared = np.empty(self.slots, np.float64)
+        scale = np.float32(math.log(10.0) / 10.0)  # of the squared gain
+        step = self.slot_frames << 14
+        for start in range(0, n, step):
+            stop = min(n, start + step)
+            g2 = np.float32(gain_db) - reduction_db[start:stop]
+            g2 *= scale
+            np.exp(g2, out=g2)
+            squared[start // self.slot_frames : stop // self.slot_frames] = g2.reshape(-1, self.slot_frames).mean(axis=1, dtype=np.float64)
+        return self._lufs(squared)
+
     def lufs(self, gain: npt.NDArray[np.float32] | float = 1.0) -> float | None:
         """Predicted integrated loudness (LUFS) of the signal times ``gain``.
 

@@ -129,10 +129,16 @@ class MasterResult:
         return self.level.limit.reached_target
 
 
+#: Frames looked at a time by the checks of the material (no array as long as the song is
+#: made: on this machine, fresh memory costs about 3 ms a megabyte to touch).
+_CHECK_FRAMES = 1 << 18
+
+
 def _clipped_runs(samples: Samples) -> int:
-    hot = np.abs(samples) >= np.float32(0.9999)
-    if not hot.any():
+    full_scale = np.float32(0.9999)
+    if max(float(samples.max(initial=0.0)), -float(samples.min(initial=0.0))) < full_scale:
         return 0
+    hot = np.abs(samples) >= full_scale
     runs = 0
     for channel in hot:
         edges = np.diff(np.concatenate([[0], channel.astype(np.int8), [0]]))
@@ -150,8 +156,9 @@ def _refuse_overwriting_inputs(source: MasterInput, out_dir: Path, names: tuple[
 
 
 def _check_material(samples: Samples, sample_rate: int, label: str, warnings: list[str]) -> None:
-    if not np.all(np.isfinite(samples)):
-        raise AnalysisError(f"{label}: holds NaN or infinite samples", tip="export the mix again")
+    for start in range(0, samples.shape[1], _CHECK_FRAMES):
+        if not np.isfinite(samples[:, start : start + _CHECK_FRAMES]).all():
+            raise AnalysisError(f"{label}: holds NaN or infinite samples", tip="export the mix again")
     if samples.shape[1] == 0 or not np.any(samples):
         raise AnalysisError(f"{label}: is silent; there is nothing to master")
     duration = samples.shape[1] / sample_rate
