@@ -276,7 +276,7 @@ def _master_24(level: LevelResult, *, outputs: StagedOutputs, writer: ThreadPool
 
 
 def _cd_convert(samples: Samples, sample_rate: int, *, rise: Future[float | None], nominal_peak_dbtp: float) -> tuple[Samples, float | None, float]:
-    """``samples`` at the CD's rate, their loudness and their true peak (dBTP).
+    """``samples`` at the CD's rate, None (the loudness, left to :func:`_cd`) and their true peak (dBTP).
 
     ``rise`` is set, as soon as the true peak is known, to how far it lies above
     ``nominal_peak_dbtp`` (what the master peaks at): it sets the MP3's first headroom.
@@ -285,7 +285,8 @@ def _cd_convert(samples: Samples, sample_rate: int, *, rise: Future[float | None
         cd = samples if sample_rate == CD_SAMPLE_RATE else _resample(samples, sample_rate, CD_SAMPLE_RATE)
         peak = true_peak_dbtp(cd, CD_SAMPLE_RATE)
         rise.set_result(peak - nominal_peak_dbtp)
-        return cd, integrated_loudness(cd, CD_SAMPLE_RATE), peak
+        # The loudness is measured by _cd: after its corrections, when it makes any.
+        return cd, None, peak
     finally:
         if not rise.done():
             rise.set_result(None)
@@ -306,6 +307,8 @@ def _cd(level: LevelResult, converted: tuple[Samples, float | None, float], *, o
         if attempt:
             lufs, peak = _meter(cd, CD_SAMPLE_RATE)
         if peak <= target:
+            if lufs is None:
+                lufs = integrated_loudness(cd, CD_SAMPLE_RATE)
             break
         over = peak - target
         if over <= 0.1:

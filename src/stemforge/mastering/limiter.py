@@ -451,11 +451,11 @@ def limit_true_peak(
                 level_db, sample_rate, threshold_db=threshold, lookahead_ms=settings.lookahead_ms, release_ms=settings.release_ms
             )
         if gr.any():
-            curve = np.float32(gain_db) - gr
-            curve *= np.float32(np.log(10.0) / 20.0)
-            np.exp(curve, out=curve)
-            out = samples * curve
-            del curve
+            # A block at a time: no song-long gain curve beside the output.
+            out = np.empty(samples.shape, np.float32)
+            for start in range(0, samples.shape[1], ENVELOPE_PIECE_FRAMES):
+                stop = start + ENVELOPE_PIECE_FRAMES
+                np.multiply(samples[:, start:stop], linear_gain(gain_db, gr[start:stop]), out=out[:, start:stop])
         else:
             out = samples * np.float32(10.0 ** (gain_db / 20.0))
         if not verify:
