@@ -76,3 +76,18 @@ def test_24_bit_files_hold_libsndfile_bytes(tmp_path: Path, channels: int) -> No
             writer.write(x[:, lo : lo + 30_000])
     sf.write(theirs, np.clip(x, -1, 1).T, 48000, subtype="PCM_24")
     assert ours.read_bytes() == theirs.read_bytes()
+
+
+@pytest.mark.parametrize("subtype", ["PCM_16", "PCM_24"])
+def test_libsndfile_and_compiled_decoders_give_the_same_floats(tmp_path: Path, subtype: str) -> None:
+    from stemforge.audio.io import BlockReader
+
+    rng = np.random.default_rng(4)
+    data = rng.uniform(-1.0, 1.0, (9_999, 2)).astype(np.float32)
+    path = tmp_path / "x.wav"
+    sf.write(str(path), data, 48000, subtype=subtype)
+    with BlockReader(path) as fast, BlockReader(path, compiled=False) as plain:
+        assert fast._raw is not None and plain._raw is None
+        for size in (1, 4096, 70_000):
+            a, b = fast.read(size), plain.read(size)
+            assert np.array_equal(a, b)

@@ -139,10 +139,15 @@ class BlockReader:
 
     Use as a context manager. :meth:`read` returns exactly the frames asked for until the
     end of the file, where it returns what is left (an empty block after the end).
+
+    ``compiled=False`` leaves plain 16/24-bit WAV data to libsndfile too: the compiled
+    decoder is faster per file, but its first use in a process loads numba (~0.3 s), more
+    than reading one song costs (the same floats either way).
     """
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, compiled: bool = True) -> None:
         self.path = Path(path)
+        self.compiled = compiled
         self.info = read_info(self.path)
         self._file: sf.SoundFile | None = None
         self._raw: io.BufferedReader | None = None  # 16/24-bit WAV data, decoded without libsndfile
@@ -160,7 +165,7 @@ class BlockReader:
     def _open_raw(self) -> None:
         """Read plain 16/24-bit WAV data directly (same floats as libsndfile, see :mod:`stemforge.audio.pcm`)."""
         info = self.info
-        if info.container not in ("WAV", "WAVEX") or info.subtype not in ("PCM_16", "PCM_24"):
+        if not self.compiled or info.container not in ("WAV", "WAVEX") or info.subtype not in ("PCM_16", "PCM_24"):
             return
         layout = read_riff_layout(self.path)
         width = {"PCM_16": 2, "PCM_24": 3}[info.subtype] * info.channels

@@ -82,7 +82,8 @@ class MasterInput:
 
     def read_mix(self) -> Samples:
         """The whole mix file (kind ``"mix"``), float32 ``(channels, frames)``."""
-        with BlockReader(self.path) as reader:
+        # One file: libsndfile reads it sooner than the compiled decoder loads.
+        with BlockReader(self.path, compiled=False) as reader:
             out = np.empty((reader.channels, self.frames), np.float32)
             position = 0
             for block in reader.blocks(1 << 18):

@@ -166,7 +166,7 @@ def analyse_reference(path: Path) -> Reference:
     AnalysisError
         If it is silent or too short.
     """
-    with BlockReader(path) as reader:
+    with BlockReader(path, compiled=False) as reader:  # one file: see BlockReader
         if reader.channels > 2:
             raise AudioFormatError(f"{path}: the reference has {reader.channels} channels; give a mono or stereo track")
         rate = reader.sample_rate
