@@ -30,6 +30,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 import numpy as np
 import soundfile as sf
@@ -52,6 +53,8 @@ from stemforge.mastering.limiter import (
 from stemforge.mastering.loudness import Candidate, LevelResult, limited_source
 from stemforge.mastering.measure import measure_lufs_dbtp, sample_peak_dbfs
 from stemforge.mastering.mp3 import encode_and_measure_mp3
+
+_T = TypeVar("_T")
 
 #: Rate of the CD deliverable, in Hz.
 CD_SAMPLE_RATE = 44100
@@ -278,6 +281,12 @@ def _master_24(level: LevelResult, *, outputs: StagedOutputs, writer: ThreadPool
     return results, writes
 
 
+def _after(gate: Future[None], fn: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
+    """``fn(*args, **kwargs)`` once ``gate`` is done."""
+    gate.result()
+    return fn(*args, **kwargs)
+
+
 def _cd_convert(samples: Samples, sample_rate: int, *, rise: Future[float | None], nominal_peak_dbtp: float) -> tuple[Samples, float | None, float]:
     """``samples`` at the CD's rate, None (the loudness, left to :func:`_cd`) and their true peak (dBTP).
 
@@ -468,17 +477,15 @@ class SlowDeliverables:
         self._jobs: list[_Job] = []
 
     def offer(self, candidate: Candidate) -> None:
-        """Start the CD's conversion and (for a new gain) the MP3 from ``candidate``."""
+        """Start the MP3 (for a new gain) and the CD's conversion from ``candidate``.
+
+        The MP3 is the longest path (its source, then the encoder), so its source is limited
+        first, with a core to itself: the CD's conversion and the caller (the meter's
+        verification of the candidate) wait for it — they have time to spare while LAME runs.
+        """
         if self._jobs and self._jobs[-1].candidate.samples is candidate.samples:
             return
         job = _Job(candidate)
-        if "cd" in self.kinds:
-            # The candidate peaks between DEFAULT_MARGIN_DB under the ceiling and the ceiling
-            # (the gain curve's modulation adds a few hundredths): the middle, as its peak.
-            nominal = self.ceiling_dbtp - DEFAULT_MARGIN_DB / 2
-            job.converted = self._converter.submit(_cd_convert, candidate.samples, candidate.sample_rate, rise=job.rise, nominal_peak_dbtp=nominal)
-        else:
-            job.rise.set_result(None)
         if "mp3" in self.kinds:
             same_gain = next((j for j in self._jobs if j.mp3 is not None and j.candidate.gain_db == candidate.gain_db), None)
             if same_gain is not None:
@@ -489,7 +496,17 @@ class SlowDeliverables:
                 job.mp3 = self._pool.submit(_mp3, candidate, temp=job.mp3_temp, ceiling_dbtp=self.ceiling_dbtp, src_rise=job.rise, limited=job.limited)
         else:
             job.limited.set_result(None)
+        if "cd" in self.kinds:
+            # The candidate peaks between DEFAULT_MARGIN_DB under the ceiling and the ceiling
+            # (the gain curve's modulation adds a few hundredths): the middle, as its peak.
+            nominal = self.ceiling_dbtp - DEFAULT_MARGIN_DB / 2
+            job.converted = self._converter.submit(
+                _after, job.limited, _cd_convert, candidate.samples, candidate.sample_rate, rise=job.rise, nominal_peak_dbtp=nominal
+            )
+        else:
+            job.rise.set_result(None)
         self._jobs.append(job)
+        job.limited.result()
 
     def job_for(self, level: LevelResult) -> _Job:
         """The job started for ``level``'s samples (started now if none was)."""
