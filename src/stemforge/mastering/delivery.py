@@ -58,9 +58,6 @@ _T = TypeVar("_T")
 
 #: Rate of the CD deliverable, in Hz.
 CD_SAMPLE_RATE = 44100
-#: How far an inter-sample peak is assumed able to rise above its neighbouring samples when
-#: the CD file is first limited again after its conversion (see ``true_peak_envelope``), dB.
-CD_FIRST_ALLOWANCE_DB = 1.0
 #: Sample rates an MP3 can carry at 320 kbit/s (MPEG-1 Layer III).
 MP3_RATES = (32000, 44100, 48000)
 #: Bit rate of the MP3 deliverable, in kbit/s.
@@ -315,7 +312,6 @@ def _cd(level: LevelResult, converted: tuple[Samples, float | None, float], *, o
     # dither_peak_bound_dbtp): the converted signal is kept that much under the ceiling.
     allowance = dither_peak_bound_dbtp(ceiling_dbtp, bits=16, sample_rate=CD_SAMPLE_RATE) - ceiling_dbtp
     target = ceiling_dbtp - allowance
-    relimits = 0
     for attempt in range(4):
         if attempt:
             lufs, peak = _meter(cd, CD_SAMPLE_RATE)
@@ -335,12 +331,7 @@ def _cd(level: LevelResult, converted: tuple[Samples, float | None, float], *, o
             settings = LimiterSettings(target - 0.005, level.limiter.lookahead_ms, level.limiter.release_ms)
             # Only frames near the ceiling can need more reduction: interpolate just those
             # (the meter's measurement on the next turn catches anything missed).
-            # The converted master is limited already: its inter-sample peaks stay near its
-            # samples, so the first time only frames within 1 dB are interpolated (half the
-            # work); should the meter still find a peak over, later turns look at all.
-            allowance = CD_FIRST_ALLOWANCE_DB if relimits == 0 else None
-            near = true_peak_envelope(cd, CD_SAMPLE_RATE, floor=10.0 ** ((settings.ceiling_dbtp - 0.5) / 20.0), allowance_db=allowance)
-            relimits += 1
+            near = true_peak_envelope(cd, CD_SAMPLE_RATE, floor=10.0 ** ((settings.ceiling_dbtp - 0.5) / 20.0))
             # Measured by the next turn of this loop (true peak and loudness only; the
             # limiter's own verification would also compute the report's series and spectrum).
             reduction = reduction_curve(
