@@ -496,8 +496,10 @@ class SlowDeliverables:
             )
         else:
             job.rise.set_result(None)
+        earlier = [j for j in self._jobs if j.mp3 is not None and not j.mp3.done()]
         self._jobs.append(job)
-        job.limited.result()
+        if not earlier:  # else its MP3 waits behind an earlier one: no point holding the caller
+            job.limited.result()
 
     def job_for(self, level: LevelResult) -> _Job:
         """The job started for ``level``'s samples (started now if none was)."""
