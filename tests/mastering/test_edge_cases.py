@@ -105,3 +105,34 @@ def test_failure_midway_leaves_no_partial_files(tmp_path: Path, monkeypatch: pyt
     with pytest.raises(OSError):
         master(mix, MasterSettings(), out_dir=tmp_path / "out")
     assert _nothing_written(tmp_path / "out")
+
+
+def test_a_master_stopped_while_the_mp3_encodes_stops_the_encoder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CD's handling fails (as a full disk would) while the MP3 encodes: no file is left,
+    and the encoder is stopped rather than run to the end."""
+    import shutil
+    import time
+
+    from stemforge.mastering import delivery
+
+    if shutil.which("ffmpeg") is None:
+        pytest.skip("ffmpeg not installed")
+    finished: list[object] = []
+    real = delivery.encode_and_measure_mp3
+
+    def watched(*args: object, **kwargs: object) -> object:
+        result = real(*args, **kwargs)  # type: ignore[arg-type]
+        finished.append(result)
+        return result
+
+    def broken(*args: object, **kwargs: object) -> object:
+        time.sleep(0.5)  # the encoder is under way
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(delivery, "encode_and_measure_mp3", watched)
+    monkeypatch.setattr(delivery, "_cd", broken)
+    mix = write(tmp_path / "mix.wav", song(120.0, lufs=-20.0))
+    with pytest.raises(OSError):
+        master(mix, MasterSettings(), out_dir=tmp_path / "out")
+    assert _nothing_written(tmp_path / "out")
+    assert finished and all(result is None for result in finished)  # stopped, never a full measurement

@@ -353,15 +353,29 @@ def _cd(level: LevelResult, converted: tuple[Samples, float | None, float], *, o
     return _deliverable("cd", "master-cd.wav", "WAV PCM_16", cd, CD_SAMPLE_RATE, 16, ceiling_dbtp, notes, lufs=lufs, peak=peak), write
 
 
-def _mp3(level: LevelResult | Candidate, *, temp: Path, ceiling_dbtp: float, src_rise: Future[float | None], limited: Future[None]) -> Deliverable:
+class _Either:
+    """Set when either event is (the ``cancel`` an encoder run checks between blocks)."""
+
+    def __init__(self, first: threading.Event | None, second: threading.Event) -> None:
+        self.events = [e for e in (first, second) if e is not None]
+
+    def is_set(self) -> bool:
+        return any(e.is_set() for e in self.events)
+
+
+def _mp3(
+    level: LevelResult | Candidate, *, temp: Path, ceiling_dbtp: float, src_rise: Future[float | None], limited: Future[None], stop: threading.Event | None = None
+) -> Deliverable:
     try:
-        return _mp3_attempts(level, temp=temp, ceiling_dbtp=ceiling_dbtp, src_rise=src_rise, limited=limited)
+        return _mp3_attempts(level, temp=temp, ceiling_dbtp=ceiling_dbtp, src_rise=src_rise, limited=limited, stop=stop or threading.Event())
     finally:
         if not limited.done():
             limited.set_result(None)
 
 
-def _mp3_attempts(level: LevelResult | Candidate, *, temp: Path, ceiling_dbtp: float, src_rise: Future[float | None], limited: Future[None]) -> Deliverable:
+def _mp3_attempts(
+    level: LevelResult | Candidate, *, temp: Path, ceiling_dbtp: float, src_rise: Future[float | None], limited: Future[None], stop: threading.Event
+) -> Deliverable:
     notes: list[str] = []
     rate = level.sample_rate if level.sample_rate in MP3_RATES else 44100
     if rate != level.sample_rate:
@@ -398,8 +412,10 @@ def _mp3_attempts(level: LevelResult | Candidate, *, temp: Path, ceiling_dbtp: f
             source = _resample(source, level.sample_rate, rate)
         if not limited.done():
             limited.set_result(None)
-        report = encode_and_measure_mp3(source, rate, temp, kbps=MP3_KBPS, cancel=needs_more if speculative else None)
+        report = encode_and_measure_mp3(source, rate, temp, kbps=MP3_KBPS, cancel=_Either(needs_more if speculative else None, stop))
         del source
+        if stop.is_set():
+            raise OutputError("master.mp3: not finished (the master was stopped)")
         if report is None:  # stopped: the CD conversion's rise asks for more headroom
             margin, speculative = take_rise(), False
             continue
@@ -466,6 +482,8 @@ class SlowDeliverables:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stemforge-mp3")
         self._converter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stemforge-cd")
         self._jobs: list[_Job] = []
+        #: Set by close(abandon=True): an encoder still running stops at its next block.
+        self._stop = threading.Event()
 
     def offer(self, candidate: Candidate) -> None:
         """Start the MP3 (for a new gain) and the CD's conversion from ``candidate``.
@@ -484,7 +502,9 @@ class SlowDeliverables:
                 same_gain.mp3 = same_gain.mp3_temp = None
             else:
                 job.mp3_temp = self.outputs.temp("master.mp3")
-                job.mp3 = self._pool.submit(_mp3, candidate, temp=job.mp3_temp, ceiling_dbtp=self.ceiling_dbtp, src_rise=job.rise, limited=job.limited)
+                job.mp3 = self._pool.submit(
+                    _mp3, candidate, temp=job.mp3_temp, ceiling_dbtp=self.ceiling_dbtp, src_rise=job.rise, limited=job.limited, stop=self._stop
+                )
         else:
             job.limited.set_result(None)
         if "cd" in self.kinds:
@@ -509,8 +529,14 @@ class SlowDeliverables:
         self.offer(Candidate(level.samples, level.gain.gain_db, level.source, level.level_db, level.limiter, level.sample_rate))
         return self._jobs[-1]
 
-    def close(self) -> None:
-        """Wait for work still running and remove the files of results not delivered."""
+    def close(self, *, abandon: bool = False) -> None:
+        """Wait for work still running and remove the files of results not delivered.
+
+        ``abandon`` (the master failed or was interrupted): an MP3 still encoding stops at
+        its next block instead of running to the end.
+        """
+        if abandon:
+            self._stop.set()
         for job in self._jobs:
             if job.mp3 is not None:
                 with contextlib.suppress(Exception):

@@ -16,7 +16,7 @@ import shutil
 import subprocess
 import threading
 from pathlib import Path
-from typing import IO
+from typing import IO, Protocol
 
 import numpy as np
 from pedalboard.io import AudioFile
@@ -25,6 +25,13 @@ from stemforge.analysis import LoudnessMeter, LoudnessReport
 from stemforge.audio.buffer import Samples
 from stemforge.errors import OutputError
 from stemforge.mastering.limiter import GainedSource
+
+
+class _Flag(Protocol):
+    """What ``cancel`` must offer (a ``threading.Event`` does)."""
+
+    def is_set(self) -> bool: ...
+
 
 #: Frames per block written to the encoder and read from the decoder.
 BLOCK_FRAMES = 1 << 17
@@ -69,7 +76,7 @@ def encode_mp3(samples: Samples | GainedSource, sample_rate: int, path: Path, *,
         raise _fail(str(exc)) from None
 
 
-def encode_and_measure_mp3(samples: Samples | GainedSource, sample_rate: int, path: Path, *, kbps: int, cancel: threading.Event | None = None) -> LoudnessReport | None:
+def encode_and_measure_mp3(samples: Samples | GainedSource, sample_rate: int, path: Path, *, kbps: int, cancel: _Flag | None = None) -> LoudnessReport | None:
     """Encode ``samples`` to a CBR MP3 at ``path`` and measure the decoded MP3 meanwhile.
 
     With ffmpeg, one encoder writes the file and, through ffmpeg's ``tee`` muxer, the same
@@ -121,7 +128,7 @@ def encode_and_measure_mp3(samples: Samples | GainedSource, sample_rate: int, pa
     return meter.result()
 
 
-def _feed(pipe: IO[bytes], samples: Samples | GainedSource, failure: list[BaseException], cancel: threading.Event | None = None) -> None:
+def _feed(pipe: IO[bytes], samples: Samples | GainedSource, failure: list[BaseException], cancel: _Flag | None = None) -> None:
     try:
         for start in range(0, samples.shape[1], BLOCK_FRAMES):
             if cancel is not None and cancel.is_set():

@@ -346,7 +346,7 @@ def master(
         write_reports(result, outputs, figures or None)
         files = outputs.commit()
     except BaseException:
-        slow.close()
+        slow.close(abandon=True)
         outputs.discard()
         raise
     return replace(result, files=tuple(files), seconds=time.perf_counter() - started)
