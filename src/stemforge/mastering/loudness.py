@@ -218,6 +218,7 @@ def reach_loudness(
     limiter: LimiterSettings,
     max_reduction_db: float = 6.0,
     on_candidate: Callable[[Candidate], None] | None = None,
+    on_detector: Callable[[], None] | None = None,
 ) -> LevelResult:
     """Gain ``samples`` to ``target_lufs`` and limit them to the ceiling.
 
@@ -234,6 +235,8 @@ def reach_loudness(
         Largest peak gain reduction allowed to reach the target.
     on_candidate : callable, optional
         Called with every limited result before the meter verifies it (usually once).
+    on_detector : callable, optional
+        Called when the oversampled detector (the step that uses both cores) is done.
 
     Raises
     ------
@@ -330,6 +333,8 @@ def reach_loudness(
     floor_gain_db = rough_gain_db
     for _refine in range(3):
         level_db = envelope_db(true_peak_envelope(samples, sample_rate, floor=10.0 ** ((threshold_base - floor_gain_db - 3.0) / 20.0)), in_place=True)
+        if on_detector is not None:
+            on_detector()
         gain_db, capped, gr = search(level_db, rough_gain_db)
         if gain_db <= floor_gain_db + 1.5:
             break

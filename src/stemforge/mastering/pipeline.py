@@ -13,11 +13,13 @@ a mix and for the stems that sum to it.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any, TypeVar
 
 import numpy as np
 import soundfile as sf
@@ -46,6 +48,7 @@ from stemforge.mastering.tonal import (
     match_reference,
 )
 
+_T = TypeVar("_T")
 _BACKGROUND = ThreadPoolExecutor(max_workers=2, thread_name_prefix="stemforge-analysis")
 
 #: Inputs shorter than this get a warning: their integrated loudness means little.
@@ -202,6 +205,29 @@ def master(
     UsageError, AudioFormatError, AnalysisError, OutputError, InputNotFoundError
         For inputs or options that cannot be mastered; nothing is left in ``out_dir``.
     """
+    # The unmastered mix is analysed in the background once the limiter's detector (which
+    # uses both cores) is done; whatever happens, the analysis is let go at the end.
+    detector_done = threading.Event()
+    try:
+        return _master(source, settings, out_dir=out_dir, on_stage=on_stage, detector_done=detector_done)
+    finally:
+        detector_done.set()
+
+
+def _when(event: threading.Event, fn: Callable[..., _T], *args: Any) -> _T:
+    event.wait()
+    return fn(*args)
+
+
+def _master(
+    source: str | Path | MasterInput,
+    settings: MasterSettings,
+    *,
+    detector_done: threading.Event,
+    out_dir: str | Path,
+    on_stage: StageCallback | None = None,
+) -> MasterResult:
+    """:func:`master`, with the event that releases the analysis of the unmastered mix."""
     started = time.perf_counter()
     tune_memory()  # one malloc arena, no huge pages: see stemforge.audio.heap
     notify = on_stage or (lambda _name: None)
@@ -236,7 +262,7 @@ def master(
         del summed
     _check_material(before, rate, label, warnings)
     # The "before" analysis runs beside the chain (NumPy and SciPy release the GIL).
-    before_analysis = _BACKGROUND.submit(analyze, AudioBuffer(before, rate))
+    before_analysis = _BACKGROUND.submit(_when, detector_done, analyze, AudioBuffer(before, rate))
     if bus is not before:
         _check_material(bus, rate, f"{label} (after the stem moves)", [])
     if before.shape[0] == 1:
@@ -288,7 +314,13 @@ def master(
         limiter = LimiterSettings(settings.ceiling_dbtp)
         # The CD's conversion and the MP3 start from the limited master while it is verified.
         level = reach_loudness(
-            bus, rate, target_lufs=target_lufs, limiter=limiter, max_reduction_db=settings.max_reduction_db, on_candidate=slow.offer
+            bus,
+            rate,
+            target_lufs=target_lufs,
+            limiter=limiter,
+            max_reduction_db=settings.max_reduction_db,
+            on_candidate=slow.offer,
+            on_detector=detector_done.set,
         )
         if not level.limit.reached_target:
             warnings.append(
