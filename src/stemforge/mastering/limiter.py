@@ -26,6 +26,7 @@ any excess until the measured true peak is at or below the ceiling.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -35,8 +36,10 @@ import numpy as np
 import numpy.typing as npt
 import scipy.ndimage
 import scipy.signal
+from numpy.lib.stride_tricks import sliding_window_view
 
 from stemforge.analysis import LoudnessReport, analyze
+from stemforge.analysis._blas import single_threaded_blas
 from stemforge.audio.buffer import AudioBuffer, Samples
 from stemforge.errors import AnalysisError
 
@@ -124,8 +127,16 @@ def slot_peaks(samples: Samples, slot_frames: int, slots: int) -> Envelope:
     step = slot_frames * 16384
     for start in range(0, slots * slot_frames, step):
         stop = min(slots * slot_frames, start + step)
-        block = np.abs(samples[:, start:stop]).reshape(samples.shape[0], -1, slot_frames)
-        np.max(block.max(axis=2), axis=0, out=out[start // slot_frames : stop // slot_frames])
+        peak = np.abs(samples[0, start:stop])
+        for channel in samples[1:, start:stop]:
+            np.maximum(peak, np.abs(channel), out=peak)
+        # The largest of each slot, one position of the slot at a time (numpy reduces a
+        # short last axis slowly): slot_frames strided maxima over the block.
+        columns = peak.reshape(-1, slot_frames)
+        result = out[start // slot_frames : stop // slot_frames]
+        result[:] = columns[:, 0]
+        for k in range(1, slot_frames):
+            np.maximum(result, columns[:, k], out=result)
     return out
 
 
@@ -201,10 +212,29 @@ def true_peak_envelope(samples: Samples, sample_rate: int, *, floor: float = 0.0
         values = _envelope_piece(samples[:, lo:hi], sample_rate, floor=floor, allowance_db=allowance_db)
         out[start:stop] = values[start - lo : stop - lo]
 
-    with ThreadPoolExecutor(max_workers=ENVELOPE_THREADS, thread_name_prefix="stemforge-detector") as pool:
+    # (BLAS kept to one thread per piece: the pieces are the parallelism.)
+    with single_threaded_blas(), ThreadPoolExecutor(max_workers=ENVELOPE_THREADS, thread_name_prefix="stemforge-detector") as pool:
         for done in pool.map(piece, range(0, frames, ENVELOPE_PIECE_FRAMES)):
             del done
     return out
+
+
+#: Frames whose interpolated values one row of the detector's matrix product computes.
+DETECTOR_GROUP = 32
+
+
+@functools.cache
+def _detector_matrix(factor: int) -> npt.NDArray[np.float32]:
+    """The banded matrix of the dense detector: column ``offset · phases + p`` applies branch
+    ``p + 1`` (reversed: windows run oldest to newest) at ``offset`` within a row's window."""
+    h = detector_filter(factor)
+    branches = [h[p::factor][::-1] for p in range(1, factor)]
+    phases = len(branches)
+    matrix = np.zeros((TAPS_PER_PHASE + DETECTOR_GROUP - 1, DETECTOR_GROUP * phases), np.float32)
+    for offset in range(DETECTOR_GROUP):
+        for p, branch in enumerate(branches):
+            matrix[offset : offset + TAPS_PER_PHASE, offset * phases + p] = branch
+    return matrix
 
 
 def _envelope_piece(samples: Samples, sample_rate: int, *, floor: float, allowance_db: float | None) -> Envelope:
@@ -228,12 +258,22 @@ def _envelope_piece(samples: Samples, sample_rate: int, *, floor: float, allowan
     between = np.zeros(frames, np.float32)
     if count > frames // 6:
         del near
-        for phase in range(factor - 1):
-            branch = branches[phase].astype(np.float32)
-            for channel in range(channels):
-                # (x * branch)[j] is the signal at time j − half + (phase + 1) / factor.
-                y = scipy.signal.oaconvolve(samples[channel], branch)[half : half + frames]
-                np.maximum(between, np.abs(y), out=between)
+        # Every frame: each row of one matrix product holds DETECTOR_GROUP consecutive
+        # frames' windows (x[n − half + 1 .. n + half] for each n), times a banded matrix
+        # holding every branch at every offset — BLAS does the work.
+        phases = factor - 1
+        matrix = _detector_matrix(factor)
+        width = TAPS_PER_PHASE + DETECTOR_GROUP - 1
+        rows = -(-frames // DETECTOR_GROUP)
+        padded = np.zeros((channels, rows * DETECTOR_GROUP + width - 1), np.float32)
+        padded[:, half - 1 : half - 1 + frames] = samples
+        for channel in range(channels):
+            windows = sliding_window_view(padded[channel], width)[:: DETECTOR_GROUP][:rows]
+            values = (windows @ matrix).reshape(rows * DETECTOR_GROUP, phases)
+            np.abs(values, out=values)
+            for phase in range(phases):  # one phase at a time (a short last axis reduces slowly)
+                np.maximum(between, values[:frames, phase], out=between)
+            del values
     elif count:
         candidates = np.flatnonzero(near)
         del near

@@ -254,7 +254,11 @@ def reach_loudness(
 
     def slot_levels(level_db: np.ndarray) -> np.ndarray:
         """The loudest level in each slot of the model (a limiter driven by it reduces at least as much)."""
-        return level_db[: model.slots * slot].reshape(model.slots, slot).max(axis=1)
+        columns = level_db[: model.slots * slot].reshape(model.slots, slot)
+        out = columns[:, 0].copy()
+        for k in range(1, slot):  # one position of the slot at a time (see slot_peaks)
+            np.maximum(out, columns[:, k], out=out)
+        return out
 
     def curve_for(level_db: np.ndarray, rate: float, gain_db: float) -> tuple[np.ndarray, np.ndarray | float]:
         gr = reduction_curve(level_db, rate, threshold_db=threshold_base - gain_db, lookahead_ms=limiter.lookahead_ms, release_ms=limiter.release_ms)

@@ -54,6 +54,16 @@ def sample_peak_dbfs(samples: Samples) -> float:
     return 20.0 * math.log10(peak) if peak > 0 else -math.inf
 
 
+def slot_sums(values: npt.NDArray[np.floating], slot: int) -> npt.NDArray[np.float64]:
+    """Sum of each run of ``slot`` values (float64), one position of the run at a time
+    (NumPy reduces a short last axis slowly)."""
+    columns = values.reshape(-1, slot)
+    out = columns[:, 0].astype(np.float64)
+    for k in range(1, slot):
+        out += columns[:, k]
+    return out
+
+
 class GainLoudnessModel:
     """Predicts the integrated loudness of ``gain * samples`` for many gain curves.
 
@@ -85,7 +95,7 @@ class GainLoudnessModel:
                 stop = min(n, start + step)
                 weighted, state = scipy.signal.sosfilt(sos, samples[channel, start:stop].astype(np.float64), zi=state)
                 weighted *= weighted
-                energy[start // self.slot_frames : stop // self.slot_frames] = weighted.reshape(-1, self.slot_frames).sum(axis=1)
+                energy[start // self.slot_frames : stop // self.slot_frames] = slot_sums(weighted, self.slot_frames)
             return energy * weights[channel]
 
         # The channels are filtered side by side (SciPy's filter releases the interpreter's lock).
@@ -133,7 +143,7 @@ class GainLoudnessModel:
             g2 = np.float32(gain_db) - reduction_db[start:stop]
             g2 *= scale
             np.exp(g2, out=g2)
-            squared[start // self.slot_frames : stop // self.slot_frames] = g2.reshape(-1, self.slot_frames).mean(axis=1, dtype=np.float64)
+            squared[start // self.slot_frames : stop // self.slot_frames] = slot_sums(g2, self.slot_frames) / self.slot_frames
         return self._lufs(squared)
 
     def lufs(self, gain: npt.NDArray[np.float32] | float = 1.0) -> float | None:
@@ -149,7 +159,7 @@ class GainLoudnessModel:
             return self._lufs(float(gain) ** 2)  # type: ignore[arg-type]
         n = self.slots * self.slot_frames
         g = np.asarray(gain, np.float32)[:n]
-        return self._lufs(np.square(g).reshape(self.slots, self.slot_frames).mean(axis=1, dtype=np.float64))
+        return self._lufs(slot_sums(np.square(g), self.slot_frames) / self.slot_frames)
 
 
 __all__ = ["GainLoudnessModel", "measure_dbtp", "measure_lufs", "measure_lufs_dbtp", "sample_peak_dbfs"]
