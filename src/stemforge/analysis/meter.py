@@ -66,6 +66,9 @@ class LoudnessMeter:
         Measure true peak (about a sixth of the work).
     spectrum : bool, default True
         Measure the 1/3-octave spectrum.
+    levels : bool, default True
+        Gather sample statistics (sample peak, RMS, DC, correlation, clipping); without
+        them the report's loudness and true peak are as usual and those fields empty.
 
     Examples
     --------
@@ -83,6 +86,7 @@ class LoudnessMeter:
         path: str | None = None,
         true_peak: bool = True,
         spectrum: bool = True,
+        levels: bool = True,
     ) -> None:
         self._sos = k_weighting_sos(sample_rate)  # validates sample_rate
         self.sample_rate = int(sample_rate)
@@ -91,7 +95,7 @@ class LoudnessMeter:
         self.path = path
         self._measure_true_peak = true_peak
         self._measure_spectrum = spectrum
-        self._measure_levels = True
+        self._measure_levels = levels
         self._chunk = self.sample_rate
         self._filter_block = block_length(self._chunk)
         self._sub_starts = (np.arange(SUB_BLOCKS_PER_SECOND, dtype=np.int64) * self.sample_rate) // SUB_BLOCKS_PER_SECOND

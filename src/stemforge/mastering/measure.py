@@ -41,7 +41,7 @@ def measure_dbtp(samples: Samples, sample_rate: int) -> float:
 
 def measure_lufs_dbtp(samples: Samples, sample_rate: int) -> tuple[float | None, float]:
     """Integrated loudness (LUFS) and true peak (dBTP) in one pass of the project's meter."""
-    meter = LoudnessMeter(sample_rate, samples.shape[0], spectrum=False)
+    meter = LoudnessMeter(sample_rate, samples.shape[0], spectrum=False, levels=False)
     meter.process(samples)
     report = meter.result()
     peak = report.true_peak_dbtp
