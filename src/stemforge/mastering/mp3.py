@@ -12,6 +12,8 @@ decoded samples go block by block into the project's meter: memory stays at one 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import math
 import shutil
 import subprocess
 import threading
@@ -99,7 +101,10 @@ def encode_and_measure_mp3(samples: Samples | GainedSource, sample_rate: int, pa
     encode = [ffmpeg, "-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-f", "f32le", "-ar", str(sample_rate), "-ac", str(channels), "-i", "pipe:0",
               "-map", "0:a", "-c:a", "libmp3lame", "-b:a", f"{kbps}k", "-compression_level", "5", "-f", "tee", f"[f=mp3]{path.name}|[f=mp3]pipe:1"]  # fmt: skip
     decode = [ffmpeg, "-hide_banner", "-loglevel", "error", "-nostdin", "-f", "mp3", "-i", "pipe:0", "-f", "f32le", "-ac", str(channels), "pipe:1"]
-    meter = LoudnessMeter(sample_rate, channels, spectrum=False)
+    # Loudness and true peak by the meter; the sample peak (all the report needs of the
+    # sample statistics) kept here.
+    meter = LoudnessMeter(sample_rate, channels, spectrum=False, levels=False)
+    sample_peak = [0.0]
     failure: list[BaseException] = []
     try:
         with subprocess.Popen(encode, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=path.parent) as enc:
@@ -109,7 +114,7 @@ def encode_and_measure_mp3(samples: Samples | GainedSource, sample_rate: int, pa
                 enc.stdout.close()  # the decoder holds it now: it sees the end when the encoder exits
                 feeder = threading.Thread(target=_feed, args=(enc.stdin, samples, failure, cancel), name="stemforge-mp3-feed", daemon=True)
                 feeder.start()
-                _meter_stream(dec.stdout, meter, channels, skip=CODEC_DELAY_FRAMES, frames=frames)
+                _meter_stream(dec.stdout, meter, channels, skip=CODEC_DELAY_FRAMES, frames=frames, peak=sample_peak)
                 feeder.join()
                 dec_message = dec.stderr.read().decode(errors="replace").strip() if dec.stderr else ""
                 dec_code = dec.wait()
@@ -125,7 +130,8 @@ def encode_and_measure_mp3(samples: Samples | GainedSource, sample_rate: int, pa
         raise _fail(str(exc)) from None
     if failure and not isinstance(failure[0], BrokenPipeError):
         raise _fail(str(failure[0]))
-    return meter.result()
+    report = meter.result()
+    return dataclasses.replace(report, sample_peak_dbfs=20.0 * math.log10(sample_peak[0]) if sample_peak[0] > 0 else -math.inf)
 
 
 def _feed(pipe: IO[bytes], samples: Samples | GainedSource, failure: list[BaseException], cancel: _Flag | None = None) -> None:
@@ -141,8 +147,11 @@ def _feed(pipe: IO[bytes], samples: Samples | GainedSource, failure: list[BaseEx
             pipe.close()
 
 
-def _meter_stream(pipe: IO[bytes], meter: LoudnessMeter, channels: int, *, skip: int = 0, frames: int | None = None) -> None:
-    """Feed interleaved float32 frames from ``pipe`` to ``meter``: after ``skip`` frames, at most ``frames``."""
+def _meter_stream(pipe: IO[bytes], meter: LoudnessMeter, channels: int, *, skip: int = 0, frames: int | None = None, peak: list[float] | None = None) -> None:
+    """Feed interleaved float32 frames from ``pipe`` to ``meter``: after ``skip`` frames, at most ``frames``.
+
+    ``peak[0]``, when given, is raised to the largest absolute sample fed.
+    """
     size = BLOCK_FRAMES * channels * 4
     frame_bytes = channels * 4
     pending = b""
@@ -162,6 +171,8 @@ def _meter_stream(pipe: IO[bytes], meter: LoudnessMeter, channels: int, *, skip:
         hi = (last if end is None else min(last, end)) - first
         if hi > lo:
             meter.process(block[lo:hi].T)
+            if peak is not None:
+                peak[0] = max(peak[0], float(block[lo:hi].max()), -float(block[lo:hi].min()))
 
 
 def measure_mp3(path: Path, *, channels: int) -> LoudnessReport:
