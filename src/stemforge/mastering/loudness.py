@@ -119,7 +119,7 @@ class LevelResult:
         The project meter's full report on ``samples`` (made while verifying the ceiling).
     source : np.ndarray, float32, shape (channels, frames)
         The limiter's input (before the gain), kept so a deliverable can be limited again
-        lower (:func:`limit_again`) without a new detector pass.
+        lower (:func:`limited_source`) without a new detector pass.
     level_db : np.ndarray, float32, shape (frames,)
         The detector's true-peak envelope of ``source``, in dB.
     limiter : LimiterSettings
@@ -176,17 +176,6 @@ def gain_reduction_series(reduction_db: np.ndarray, sample_rate: int) -> np.ndar
     if whole < out.size:
         out[whole] = max(0.0, float(reduction_db[whole * hop :].max()))
     return out
-
-
-def limit_again(level: LevelResult | Candidate, ceiling_dbtp: float, *, verify: bool = True) -> LimiterResult:
-    """The same gain as ``level``, limited to a lower ``ceiling_dbtp`` (verified by the meter).
-
-    Used for deliverables whose conversion (SRC, lossy encoding) needs headroom below the
-    master's ceiling; the detector envelope of the master is reused.
-    """
-    gain_db = level.gain_db if isinstance(level, Candidate) else level.gain.gain_db
-    settings = LimiterSettings(ceiling_dbtp, level.limiter.lookahead_ms, level.limiter.release_ms)
-    return limit_true_peak(level.source, level.sample_rate, settings, gain_db=gain_db, level_db=level.level_db, verify=verify)
 
 
 def limited_source(level: LevelResult | Candidate, ceiling_dbtp: float) -> GainedSource:
@@ -395,4 +384,4 @@ def reach_loudness(
     )
 
 
-__all__ = ["GAIN_REDUCTION_HOP_S", "Candidate", "GainStage", "LevelResult", "LimitStage", "gain_reduction_series", "limit_again", "limited_source", "reach_loudness"]
+__all__ = ["GAIN_REDUCTION_HOP_S", "Candidate", "GainStage", "LevelResult", "LimitStage", "gain_reduction_series", "limited_source", "reach_loudness"]

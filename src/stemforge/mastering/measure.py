@@ -146,20 +146,9 @@ class GainLoudnessModel:
             squared[start // self.slot_frames : stop // self.slot_frames] = slot_sums(g2, self.slot_frames) / self.slot_frames
         return self._lufs(squared)
 
-    def lufs(self, gain: npt.NDArray[np.float32] | float = 1.0) -> float | None:
-        """Predicted integrated loudness (LUFS) of the signal times ``gain``.
-
-        Parameters
-        ----------
-        gain : float or np.ndarray, float32, shape (frames,)
-            A constant linear gain, or one per frame (its square is averaged over each slot:
-            a limiter's gain hardly moves within 16 frames).
-        """
-        if np.isscalar(gain):
-            return self._lufs(float(gain) ** 2)  # type: ignore[arg-type]
-        n = self.slots * self.slot_frames
-        g = np.asarray(gain, np.float32)[:n]
-        return self._lufs(slot_sums(np.square(g), self.slot_frames) / self.slot_frames)
+    def lufs(self, gain: float = 1.0) -> float | None:
+        """Predicted integrated loudness (LUFS) of the signal times a constant linear ``gain``."""
+        return self._lufs(float(gain) ** 2)
 
 
 __all__ = ["GainLoudnessModel", "measure_dbtp", "measure_lufs", "measure_lufs_dbtp", "sample_peak_dbfs"]

@@ -2,7 +2,8 @@
 
 Louder sounds better to everyone, so comparing a quiet mix with its loud master says
 nothing about the mastering. The previews take the same passage of both — the loudest
-``length_s`` of the master, found from 100 ms mean-square energies — and set both to the
+``length_s`` of the limiter's input (where the master is loudest too: limiting keeps the
+order of loudness), found from 100 ms mean-square energies — and set both to the
 same integrated loudness (the louder one is turned down, and both stay at least 1 dB below
 full scale), with 20 ms fades.
 """
@@ -66,12 +67,6 @@ def preview_window(samples: Samples, sample_rate: int, *, length_s: float) -> tu
     return loudest_start(samples, sample_rate, length), length
 
 
-def make_previews(before: Samples, after: Samples, sample_rate: int, *, length_s: float) -> Previews:
-    """Cut and loudness-match the previews (see the module docstring), at the master's loudest stretch."""
-    start, length = preview_window(after, sample_rate, length_s=length_s)
-    return match_previews(before[:, start : start + length], after[:, start : start + length], sample_rate, start=start)
-
-
 def match_previews(cut_before: Samples, cut_after: Samples, sample_rate: int, *, start: int) -> Previews:
     """Loudness-match and fade two excerpts of the same ``start`` frame and length."""
     length = cut_after.shape[1]
@@ -105,4 +100,4 @@ def match_previews(cut_before: Samples, cut_after: Samples, sample_rate: int, *,
     )
 
 
-__all__ = ["Previews", "loudest_start", "make_previews", "match_previews", "preview_window"]
+__all__ = ["Previews", "loudest_start", "match_previews", "preview_window"]
