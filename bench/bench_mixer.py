@@ -43,7 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from stemforge.dsp import parse_effect
-from stemforge.render import RenderStats, plan_render, render_blocks, render_session
+from stemforge.render import DEFAULT_BLOCK_FRAMES, RenderStats, plan_render, render_blocks, render_session
 from stemforge.session import Clip, Return, Send, Session, Stem, Track
 from _results import machine  # noqa: E402
 from _results import write_section as write_results_section  # noqa: E402
@@ -56,7 +56,7 @@ RATE = 48000
 TRACKS = 24
 STEMS = ("drums", "bass", "guitars", "keys", "vocals", "fx")
 CLIP_S = 30.0
-BLOCK_FRAMES = 1 << 16
+BLOCK_FRAMES = DEFAULT_BLOCK_FRAMES
 DAWDREAMER_BUFFER_FRAMES = 512
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from stemforge.dsp import EFFECTS, EffectSpec, parse_effect
+import numpy as np
+
+from stemforge.dsp import EFFECTS, EffectChain, EffectSpec, parse_effect
 
 
 def spec(table: dict) -> EffectSpec:
@@ -36,3 +38,12 @@ CASES: dict[str, EffectSpec] = {
 
 if set(CASES) != set(EFFECTS) - {t for t in EFFECTS if t.startswith("test_")}:
     raise RuntimeError(f"add a case for every effect type: {sorted(set(EFFECTS) - set(CASES))}")
+
+
+def aligned(chain: EffectChain, x: np.ndarray) -> np.ndarray:
+    """``chain``'s output for ``x`` with its latency taken off (the end fed with silence)."""
+    latency = chain.latency_frames
+    out = chain.process(x)
+    if not latency:
+        return out
+    return np.concatenate([out, chain.process(np.zeros((x.shape[0], latency), np.float32))], axis=1)[:, latency:]

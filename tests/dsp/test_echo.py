@@ -8,6 +8,7 @@ import numpy as np
 import pedalboard
 import pytest
 
+from effect_cases import aligned
 from stemforge.dsp.chain import PROCESS_FRAMES, EffectChain
 from stemforge.dsp.echo import FeedbackDelay
 from stemforge.dsp.effect import parse_effect
@@ -29,7 +30,7 @@ def test_delay_equals_pedalboard_bit_for_bit(rate: int, channels: int, delay_s: 
     x[:, 6 * PROCESS_FRAMES :] = 0  # echoes ring out into silence
     expected = _pedalboard(spec, x, rate)
     chain = EffectChain([spec], sample_rate=rate, channels=channels)
-    got = np.concatenate([chain.process(x), chain.process(np.zeros((channels, PROCESS_FRAMES), np.float32))], axis=1)[:, PROCESS_FRAMES:]
+    got = aligned(chain, x)
     assert np.array_equal(got, expected), f"max diff {np.max(np.abs(got - expected))}"
 
 

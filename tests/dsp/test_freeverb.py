@@ -8,6 +8,7 @@ import numpy as np
 import pedalboard
 import pytest
 
+from effect_cases import aligned
 from stemforge.dsp import jit
 from stemforge.dsp.chain import PROCESS_FRAMES, EffectChain
 from stemforge.dsp.effect import parse_effect
@@ -43,7 +44,7 @@ def test_reverb_equals_pedalboard_bit_for_bit(rate: int, settings: dict[str, flo
     board.process(np.zeros((2, PROCESS_FRAMES), np.float32), rate, buffer_size=PROCESS_FRAMES, reset=False)
     expected = board.process(x, rate, buffer_size=PROCESS_FRAMES, reset=False)
     chain = EffectChain([spec], sample_rate=rate, channels=2)
-    got = np.concatenate([chain.process(x), chain.process(np.zeros((2, PROCESS_FRAMES), np.float32))], axis=1)[:, PROCESS_FRAMES:]
+    got = aligned(chain, x)
     assert np.array_equal(got, expected), f"{settings} at {rate} Hz: max diff {np.max(np.abs(got - expected))}"
 
 

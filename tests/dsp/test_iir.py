@@ -9,6 +9,7 @@ import pedalboard
 import pytest
 from scipy.signal import sosfilt
 
+from effect_cases import aligned
 from stemforge.dsp import iir
 from stemforge.dsp.chain import PROCESS_FRAMES, EffectChain
 from stemforge.dsp.effect import parse_effect
@@ -42,7 +43,7 @@ def test_eq_sections_equal_pedalboard_bit_for_bit(kind: str, rate: int, channels
         board.process(np.zeros((channels, PROCESS_FRAMES), np.float32), rate, buffer_size=PROCESS_FRAMES, reset=False)
         expected = board.process(x, rate, buffer_size=PROCESS_FRAMES, reset=False)
         chain = EffectChain([spec], sample_rate=rate, channels=channels)
-        got = np.concatenate([chain.process(x), chain.process(np.zeros((channels, PROCESS_FRAMES), np.float32))], axis=1)[:, PROCESS_FRAMES:]
+        got = aligned(chain, x)
         assert np.array_equal(got, expected), f"{band} at {rate} Hz: max diff {np.max(np.abs(got - expected))}"
 
 
@@ -62,10 +63,19 @@ def test_compiled_passes_equal_scipy_sosfilt(count: int) -> None:
     assert np.array_equal(got, expected)
 
 
-def test_a_cascade_takes_whole_pieces_only() -> None:
-    cascade = iir.SectionCascade(np.array([iir.peak(1000, 1, 3, 48000)], np.float32), channels=1, piece_frames=PROCESS_FRAMES)
-    with pytest.raises(ValueError, match="not a whole number of 8192-frame pieces"):
-        cascade.process(np.zeros((1, 100), np.float32))
+@pytest.mark.parametrize("sizes", [[100], [1, 8191, 8193, 3000], [PROCESS_FRAMES], [50000]])
+def test_a_cascade_gives_the_same_samples_for_any_block_sizes(sizes: list[int]) -> None:
+    """The state is flushed at the stream's piece boundaries, wherever the blocks end."""
+    sections = np.array([iir.peak(1000, 1, 3, 48000), iir.first_order_pass("highpass", 40.0, 48000)], np.float32)
+    x = _signal(2, seed=3)
+    whole = iir.SectionCascade(sections, channels=2, piece_frames=PROCESS_FRAMES).process(x)
+    cascade = iir.SectionCascade(sections, channels=2, piece_frames=PROCESS_FRAMES)
+    parts, lo, k = [], 0, 0
+    while lo < x.shape[1]:
+        n = sizes[k % len(sizes)]
+        parts.append(cascade.process(x[:, lo : lo + n]))
+        lo, k = lo + n, k + 1
+    assert np.array_equal(np.concatenate(parts, axis=1), whole)
 
 
 def test_random_bands_equal_pedalboard_bit_for_bit() -> None:

@@ -9,22 +9,27 @@ Two properties of pedalboard's plugins decide how a chain is driven:
   every call (denormal protection), so where the calls split the stream changes the
   output in its last bits.
 
-So a chain never passes the caller's blocks on: it collects input in a FIFO and calls
-pedalboard (``reset=False``, state carried) only on whole pieces of exactly
-``PROCESS_FRAMES`` frames, at the same stream positions whatever the block size. The
-output is therefore bit-identical for any block size, at the price of a latency of
-``PROCESS_FRAMES`` frames per non-empty chain, which the chain reports and the engine
-compensates like any plugin latency.
+So a chain that runs pedalboard never passes the caller's blocks on: it collects input
+in a FIFO and calls pedalboard (``reset=False``, state carried) only on whole pieces of
+exactly ``PROCESS_FRAMES`` frames, at the same stream positions whatever the block size.
+The output is therefore bit-identical for any block size, at the price of a latency of
+``PROCESS_FRAMES`` frames, which the chain reports and the engine compensates like any
+plugin latency.
 
-Effects with a :meth:`~stemforge.dsp.effect.EffectSpec.stage` — the EQ as scipy
+Effects with a :meth:`~stemforge.dsp.effect.EffectSpec.stage` — the EQ as compiled
 second-order sections (:mod:`stemforge.dsp.iir`), a delay as vectorised NumPy
-(:mod:`stemforge.dsp.echo`), a stereo reverb compiled with numba
-(:mod:`stemforge.dsp.freeverb`) — run it on the same pieces, bit-identical to their pedalboard
-plugins and cheaper; the other effects run as one ``Pedalboard`` per run of plugins.
+(:mod:`stemforge.dsp.echo`), a stereo reverb and a compressor compiled with numba
+(:mod:`stemforge.dsp.freeverb`, :mod:`stemforge.dsp.ballistics`) — run it instead of
+their plugins, for less work. A stage takes blocks of any size and gives the same samples
+however the stream is cut (where the plugin's output depends on its calls' boundaries —
+the EQ's denormal flush — the stage keeps track of them), so a chain made only of stages
+hands each block straight through: no FIFO, no copy, no latency. The other effects run
+as one ``Pedalboard`` per run of plugins, framed as above.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import numpy as np
@@ -37,11 +42,22 @@ from stemforge.dsp.effect import EffectSpec, Stage
 PROCESS_FRAMES = 8192
 
 
-def chain_latency_frames(specs: Sequence[EffectSpec], sample_rate: int) -> int:
-    """Total latency of a chain, in frames: its effects' plus the fixed framing (0 when empty)."""
-    if not specs:
-        return 0
-    return PROCESS_FRAMES + sum(s.latency_frames(sample_rate) for s in specs)
+def chain_latency_frames(specs: Sequence[EffectSpec], sample_rate: int, *, channels: int = 2) -> int:
+    """Total latency of a chain on ``channels`` channels, in frames: its effects', plus the
+    fixed framing when any of them runs as pedalboard plugins (0 when empty)."""
+    effects = sum(s.latency_frames(sample_rate) for s in specs)
+    return effects + (PROCESS_FRAMES if chain_is_framed(specs, sample_rate, channels=channels) else 0)
+
+
+def chain_is_framed(specs: Sequence[EffectSpec], sample_rate: int, *, channels: int = 2) -> bool:
+    """True when some effect of the chain runs as pedalboard plugins (on ``channels``
+    channels, on this machine), so the chain is fed in ``PROCESS_FRAMES`` pieces."""
+    return any(_runs_plugins(s, int(sample_rate), int(channels)) for s in specs)
+
+
+@functools.lru_cache(maxsize=256)
+def _runs_plugins(spec: EffectSpec, sample_rate: int, channels: int) -> bool:
+    return spec.stage(sample_rate, channels=channels) is None
 
 
 def chain_is_linear(specs: Sequence[EffectSpec]) -> bool:
@@ -72,7 +88,7 @@ class EffectChain:
         self.specs = tuple(specs)
         self.sample_rate = int(sample_rate)
         self.channels = int(channels)
-        self.latency_frames = chain_latency_frames(self.specs, self.sample_rate)
+        self.latency_frames = chain_latency_frames(self.specs, self.sample_rate, channels=self.channels)
         self.linear = chain_is_linear(self.specs)
         # an effect with a stage (same samples as its plugins, less work) runs it; runs of
         # the other effects' plugins become one Pedalboard each
@@ -89,8 +105,10 @@ class EffectChain:
             self._stages.append(stage)
         if plugins:
             self._stages.append(self._primed(plugins))
+        #: Fed in PROCESS_FRAMES pieces through a FIFO (some effect runs as pedalboard plugins).
+        self.framed = any(isinstance(stage, pedalboard.Pedalboard) for stage in self._stages)
         self._pending = np.zeros((self.channels, 0), np.float32)  # input not yet processed
-        self._ready = np.zeros((self.channels, PROCESS_FRAMES if self.specs else 0), np.float32)  # output not yet handed out
+        self._ready = np.zeros((self.channels, PROCESS_FRAMES if self.framed else 0), np.float32)  # output not yet handed out
 
     def _primed(self, plugins: list[pedalboard.Plugin]) -> pedalboard.Pedalboard:
         board = pedalboard.Pedalboard(plugins)
@@ -117,6 +135,8 @@ class EffectChain:
         """
         if not self._stages or block.shape[1] == 0:
             return block
+        if not self.framed:
+            return self._run(block)
         n = block.shape[1]
         pending = np.concatenate([self._pending, block], axis=1) if self._pending.shape[1] else block
         whole = pending.shape[1] - pending.shape[1] % PROCESS_FRAMES
@@ -128,4 +148,4 @@ class EffectChain:
         return out
 
 
-__all__ = ["PROCESS_FRAMES", "EffectChain", "chain_is_linear", "chain_latency_frames", "chain_tail_gap_s"]
+__all__ = ["PROCESS_FRAMES", "EffectChain", "chain_is_framed", "chain_is_linear", "chain_latency_frames", "chain_tail_gap_s"]

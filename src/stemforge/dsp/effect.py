@@ -77,9 +77,10 @@ class EffectSpec:
         raise NotImplementedError
 
     def stage(self, sample_rate: int, *, channels: int) -> Stage | None:
-        """A NumPy/SciPy processor computing exactly what :meth:`plugins` compute, sample
-        for sample, at less cost — or None (the chain then runs the plugins). Fed whole
-        pieces of :data:`~stemforge.dsp.chain.PROCESS_FRAMES` frames, state carried."""
+        """A processor computing what :meth:`plugins` compute, sample for sample (within
+        the precision the effect documents), at less cost — or None (the chain then runs
+        the plugins). Fed blocks of any size, state carried; its samples must not depend on
+        where the blocks begin and end."""
         return None
 
     def latency_frames(self, sample_rate: int) -> int:

@@ -122,25 +122,26 @@ class SectionCascade:
     channels : int
     piece_frames : int
         Frames per call of the filter being reproduced: state is flushed (±1e-8 → 0)
-        after each such piece, so inputs must come in whole pieces.
+        at the end of every such piece of the stream, wherever the blocks it comes in
+        begin and end.
     """
 
     def __init__(self, sections: np.ndarray, *, channels: int, piece_frames: int) -> None:
         self.sections = np.ascontiguousarray(sections, dtype=_F)
         self.piece_frames = int(piece_frames)
         self._state = np.zeros((int(channels), self.sections.shape[0], 2), _F)  # (channels, sections, 2)
+        self._phase = 0  # frames of the stream's current piece already filtered
 
     def process(self, block: Samples) -> Samples:
-        """Filter ``block`` (a whole number of pieces); state carries to the next call."""
-        n = block.shape[1]
-        if n % self.piece_frames:
-            raise ValueError(f"block of {n} frames is not a whole number of {self.piece_frames}-frame pieces")
+        """Filter ``block`` (any number of frames); state carries to the next call."""
         # numba: imported when an EQ first runs
         from stemforge.dsp.sections import cascade
 
         out = np.array(block, _F, order="C")  # filtered in place
+        phase = self._phase
         for c in range(out.shape[0]):
-            cascade(out[c], self.sections, self._state[c], self.piece_frames, _SNAP)
+            phase = cascade(out[c], self.sections, self._state[c], self.piece_frames, _SNAP, self._phase)
+        self._phase = phase
         return out
 
 

@@ -102,12 +102,17 @@ def _pass4(x, sos, z, s):  # type: ignore[no-untyped-def]  # pragma: no cover - 
 
 
 @kernel
-def cascade(x, sos, z, piece, snap):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
-    """Filter one channel ``x`` (N,) in place, ``piece`` frames at a time; after each piece
-    the state ``z`` (sections, 2) is flushed: values within ±``snap`` become 0."""
+def cascade(x, sos, z, piece, snap, phase):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+    """Filter one channel ``x`` (N,) in place; the state ``z`` (sections, 2) is flushed —
+    values within ±``snap`` become 0 — at the end of every ``piece`` frames of the stream.
+
+    ``phase`` is how far into a piece the stream stood before ``x``; returns where it stands after.
+    """
     sections = sos.shape[0]
-    for lo in range(0, x.shape[0], piece):
-        part = x[lo : lo + piece]
+    lo = 0
+    while lo < x.shape[0]:
+        m = min(x.shape[0] - lo, piece - phase)
+        part = x[lo : lo + m]
         s = 0
         while s < sections:
             left = sections - s
@@ -123,10 +128,15 @@ def cascade(x, sos, z, piece, snap):  # type: ignore[no-untyped-def]  # pragma: 
             else:
                 _pass1(part, sos, z, s)
                 s += 1
-        for i in range(sections):
-            for k in range(2):
-                if abs(z[i, k]) <= snap:
-                    z[i, k] = _F(0.0)
+        lo += m
+        phase += m
+        if phase == piece:
+            phase = 0
+            for i in range(sections):
+                for k in range(2):
+                    if abs(z[i, k]) <= snap:
+                        z[i, k] = _F(0.0)
+    return phase
 
 
 __all__ = ["cascade"]

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from stemforge.audio.buffer import Samples
-from stemforge.dsp.chain import EffectChain
+from stemforge.dsp.chain import EffectChain, chain_latency_frames
 from stemforge.dsp.delayline import DelayLine
 from stemforge.errors import RenderError
 from stemforge.render.mixer import (
@@ -44,7 +44,7 @@ from stemforge.render.routing import Routing, plan_routing
 from stemforge.render.sources import TrackSource
 from stemforge.session.model import EXCLUDE, Session, Track
 
-DEFAULT_BLOCK_FRAMES = 1 << 16
+DEFAULT_BLOCK_FRAMES = 1 << 17
 #: Level below which a tail counts as over, dBFS.
 TAIL_THRESHOLD_DBFS = -96.0
 _TAIL_THRESHOLD = 10.0 ** (TAIL_THRESHOLD_DBFS / 20.0)
@@ -53,7 +53,7 @@ _TAIL_THRESHOLD = 10.0 ** (TAIL_THRESHOLD_DBFS / 20.0)
 #: within these bounds (big enough to keep the pool busy, small enough to bound memory)
 #: and cuts the outputs into the caller's ``block_frames``.
 MIN_STEP_FRAMES = 1 << 12
-MAX_STEP_FRAMES = 1 << 16
+MAX_STEP_FRAMES = 1 << 17
 
 
 @dataclass(frozen=True)
@@ -183,11 +183,13 @@ def plan_render(session: Session, *, master_chain: bool = False, tail_max_s: flo
                 file_rate=source.file_rate,
                 channels=source.channels,
                 resampled=source.resampled,
-                latency_frames=sum(e.latency_frames(rate) for e in track.inserts),
+                latency_frames=chain_latency_frames(track.inserts, rate, channels=source.channels),
             )
         )
     frames = max(p.end_frame for p in plans)
-    routing = plan_routing(session, [p.track for p in plans if p.audible], master_chain=master_chain)
+    routing = plan_routing(
+        session, [p.track for p in plans if p.audible], master_chain=master_chain, track_channels={p.track.name: p.channels for p in plans}
+    )
     return RenderPlan(
         session=session,
         tracks=tuple(plans),
@@ -250,7 +252,9 @@ class _Graph:
     def __init__(self, plan: RenderPlan, stack: contextlib.ExitStack) -> None:
         session = plan.session
         rate = session.sample_rate
-        routing = plan.routing or plan_routing(session, [p.track for p in plan.audible], master_chain=plan.master_chain)
+        routing = plan.routing or plan_routing(
+            session, [p.track for p in plan.audible], master_chain=plan.master_chain, track_channels={p.track.name: p.channels for p in plan.audible}
+        )
         self.routing = routing
         self.stem_names = [s.name for s in session.stems]
         self.channels: list[TrackChannel] = []
@@ -425,7 +429,9 @@ def render_blocks(
         def next_size() -> int:
             return max(1, min(step, last_frame - position))
 
-        size = next_size()
+        # a first step as long as the latency's remainder puts every later step's output on
+        # block boundaries: the trimmer then cuts blocks as views instead of joining steps
+        size = max(1, min(routing.latency_frames % step or step, last_frame))
         pending = run_tracks(size)
         while not trimmer.done:
             tracks = results(pending)

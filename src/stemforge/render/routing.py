@@ -24,7 +24,7 @@ output: an impulse lands on the same frame in every stem, in the mix and on a dr
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from stemforge.dsp.chain import chain_is_linear, chain_latency_frames, chain_tail_gap_s
@@ -103,10 +103,15 @@ def _db(gain_db: float) -> float:
     return 10.0 ** (gain_db / 20.0)
 
 
-def plan_routing(session: Session, audible: Sequence[Track], *, master_chain: bool) -> Routing:
-    """Work out latencies and which stem gets which return instance."""
+def plan_routing(session: Session, audible: Sequence[Track], *, master_chain: bool, track_channels: Mapping[str, int] | None = None) -> Routing:
+    """Work out latencies and which stem gets which return instance.
+
+    ``track_channels`` gives each audible track's channel count (its inserts run on its
+    own channels, which can decide their latency); a track missing from it counts as stereo.
+    """
     rate = session.sample_rate
-    a = max((chain_latency_frames(t.inserts, rate) for t in audible), default=0)
+    channels = track_channels or {}
+    a = max((chain_latency_frames(t.inserts, rate, channels=channels.get(t.name, 2)) for t in audible), default=0)
     by_name = {r.name: r for r in session.returns}
     stems_of: dict[str, set[str]] = {r.name: set() for r in session.returns}
     from_tracks: dict[str, bool] = {r.name: False for r in session.returns}
