@@ -236,3 +236,18 @@ def test_a_render_onto_a_full_disk_fails_with_a_message_and_leaves_nothing(cli, 
         result = cli("render", session_file, "-o", out)
     assert_user_error(result, r"\.wav: cannot be written \(File too large\)")
     assert [p for p in out.rglob("*") if p.is_file()] == []
+
+
+def test_write_behind_asks_for_each_stretch_once_and_keeps_the_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The running requests to start writing to disk cover the file in order, and change nothing in it."""
+    from stemforge.audio import io as audio_io
+
+    asked: list[tuple[int, int]] = []
+    monkeypatch.setattr(audio_io, "_WRITE_BEHIND_BYTES", 10_000)
+    monkeypatch.setattr(audio_io, "_FADVISE", lambda fd, offset, length, advice: asked.append((offset, length)))
+    x = hot_signal(2, 20_000, seed=8)
+    write_blocks(tmp_path / "a.wav", x, [1000, 3000])
+    assert (tmp_path / "a.wav").read_bytes() == libsndfile_bytes(tmp_path, x, 48000)
+    assert len(asked) >= 4
+    assert [offset for offset, _ in asked] == [0] + [o + n for o, n in asked[:-1]]  # contiguous, no overlap
+    assert all(n >= 10_000 for _, n in asked)

