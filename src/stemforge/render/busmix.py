@@ -26,6 +26,47 @@ def _add_scaled(bus, gains, audio):  # type: ignore[no-untyped-def]  # pragma: n
             row[i] = row[i] + g * src[i]
 
 
+#: Frames per stretch of :func:`add_to_buses`: every bus's stretch and the source's stay in the core's cache.
+_STRETCH = 4096
+
+
+@kernel
+def _add_stretch(row, g, src):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+    # views starting at index 0: numba drops its negative-index handling and the loop is vectorised
+    for i in range(row.shape[0]):
+        row[i] = row[i] + g * src[i]
+
+
+@kernel
+def _add_to_buses(buses, gains, used, audio):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+    mono = audio.shape[0] == 1
+    frames = audio.shape[1]
+    for lo in range(0, frames, _STRETCH):
+        hi = min(lo + _STRETCH, frames)
+        for k in range(buses.shape[0]):
+            if not used[k]:
+                continue
+            for c in range(buses.shape[1]):
+                _add_stretch(buses[k, c, lo:hi], gains[k, c], audio[0, lo:hi] if mono else audio[c, lo:hi])
+
+
+def add_to_buses(buses: np.ndarray, gains: np.ndarray, used: np.ndarray, audio: Samples) -> None:
+    """``buses[k] += gains[k] * audio`` for every bus ``k`` where ``used[k]``, in place, in one pass over ``audio``.
+
+    The same float32 products and sums as :func:`add_scaled` bus by bus, stretch by
+    stretch, so that the source is read from memory once.
+
+    Parameters
+    ----------
+    buses : ndarray, float32, shape (buses, channels, frames)
+    gains : ndarray, float32, shape (buses, channels)
+    used : ndarray, bool, shape (buses,)
+        Buses left out are not touched (not even by ``0 * audio``).
+    audio : ndarray, float32, shape (channels or 1, frames)
+    """
+    _add_to_buses(buses, gains, used, np.ascontiguousarray(audio, dtype=np.float32))
+
+
 def add_scaled(bus: Samples, gains: np.ndarray, audio: Samples) -> None:
     """``bus += gains * audio`` in place.
 
@@ -39,4 +80,4 @@ def add_scaled(bus: Samples, gains: np.ndarray, audio: Samples) -> None:
     _add_scaled(bus, gains, np.ascontiguousarray(audio, dtype=np.float32))
 
 
-__all__ = ["add_scaled"]
+__all__ = ["add_scaled", "add_to_buses"]

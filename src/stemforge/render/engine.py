@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from stemforge.audio.buffer import Samples
+from stemforge.audio.buffer import Samples, silence
 from stemforge.dsp.chain import EffectChain, chain_latency_frames
 from stemforge.dsp.delayline import DelayLine
 from stemforge.errors import RenderError
@@ -278,7 +278,7 @@ class _Graph:
         for shared in self.shared:
             shared.run(outputs)
         stems = {name: out.bus for name, out in zip(self.stem_names, outputs, strict=True)}
-        mix = np.zeros((BUS_CHANNELS, frames), np.float32)
+        mix = silence(BUS_CHANNELS, frames)
         for name in self.stem_names:
             mix += stems[name]
         if self.master is not None:

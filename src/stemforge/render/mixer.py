@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from stemforge.audio.buffer import Samples
+from stemforge.audio.buffer import Samples, silence
 from stemforge.dsp.chain import EffectChain
 from stemforge.dsp.delayline import DelayLine
 from stemforge.dsp.pan import channel_gains, db_to_gain
@@ -49,6 +49,17 @@ class TrackChannel:
         for s in track.sends:
             gains = (pre if s.pre_fader else self.post) * np.float32(db_to_gain(s.level_db))
             self.sends[s.to] = self.sends[s.to] + gains if s.to in self.sends else gains
+        self._bus_gains: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray]] = {}
+
+    def bus_gains(self, returns: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Gains to the stem's dry bus, then to each of ``returns``, shaped (1 + returns, 2); and which of them it feeds."""
+        key = tuple(returns)
+        if key not in self._bus_gains:
+            zero = np.zeros(BUS_CHANNELS, np.float32)
+            gains = np.stack([self.post[:, 0], *(self.sends[to][:, 0] if to in self.sends else zero for to in returns)]).astype(np.float32)
+            used = np.array([True, *(to in self.sends for to in returns)])
+            self._bus_gains[key] = (gains, used)
+        return self._bus_gains[key]
 
     def run(self, frames: int) -> TrackOutput:
         """Read and process the next ``frames`` frames (the stem bus places them)."""
@@ -95,14 +106,15 @@ class StemBus:
     def run(self, tracks: list[TrackOutput], frames: int) -> StemOutput:
         """Mix one block of this stem from its tracks' outputs (in session order)."""
         # numba: imported when a stem first mixes
-        from stemforge.render.busmix import add_scaled
+        from stemforge.render.busmix import add_to_buses
 
-        dry = np.zeros((BUS_CHANNELS, frames), np.float32)
-        sends = {inst.plan.name: np.zeros((BUS_CHANNELS, frames), np.float32) for inst in self.returns if inst.from_tracks is not None}
+        fed = [inst.plan.name for inst in self.returns if inst.from_tracks is not None]
+        buses = silence(1 + len(fed), BUS_CHANNELS, frames)  # the dry sum, then each return's input
+        dry = buses[0]
+        sends = dict(zip(fed, buses[1:], strict=True))
         for t in tracks:
-            add_scaled(dry, t.channel.post, t.audio)
-            for to, gains in t.channel.sends.items():
-                add_scaled(sends[to], gains, t.audio)
+            gains, used = t.channel.bus_gains(fed)
+            add_to_buses(buses, gains, used, t.audio)
         bus = self.align.process(self.chain.process(dry))
         # ``bus`` may be a view of a chain's or delay line's state: the first sum below
         # makes a new array, later ones add into it in place
@@ -117,7 +129,7 @@ class StemBus:
             if inst.from_tracks is not None:
                 x = inst.from_tracks.process(sends[name])
             else:
-                x = np.zeros((BUS_CHANNELS, frames), np.float32)
+                x = silence(BUS_CHANNELS, frames)
             for up, signal in feeds.get(name, []):
                 x += inst.from_returns[up].process(signal)
             wet = inst.chain.process(x)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from stemforge.audio.buffer import Samples
+from stemforge.audio.buffer import Samples, silence
 from stemforge.audio.io import AudioInfo, BlockReader, read_info
 from stemforge.audio.resample import StreamResampler
 from stemforge.dsp.fades import fade_gains
@@ -284,7 +284,7 @@ class TrackSource:
             raise RenderError(f"track source {self.label!r} used outside its context")
         start = self._position
         self._position += frames
-        block = np.zeros((self.channels, frames), np.float32)
+        block = silence(self.channels, frames)
         for player in self._players:
             player.add_into(block, start)
         return block
