@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from stemforge.audio.buffer import Samples, silence
+from stemforge.audio.heap import keep_freed_blocks
 from stemforge.dsp.chain import EffectChain, chain_latency_frames
 from stemforge.dsp.delayline import DelayLine
 from stemforge.errors import RenderError
@@ -403,6 +404,7 @@ def render_blocks(
         raise RenderError(f"block_frames={block_frames} must be a positive integer")
     if isinstance(plan, Session):
         plan = plan_render(plan)
+    keep_freed_blocks()  # blocks come back from the heap, not fresh from the system: see stemforge.audio.heap
     with contextlib.ExitStack() as stack:
         graph = _Graph(plan, stack)
         routing = graph.routing
