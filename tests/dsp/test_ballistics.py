@@ -121,3 +121,41 @@ def test_a_compressor_takes_its_own_channel_count() -> None:
     compressor = PeakCompressor(threshold_db=-20, ratio=2, attack_ms=1, release_ms=50, makeup_db=0, sample_rate=48000, channels=2)
     with pytest.raises(ValueError, match=r"must be \(2, frames\)"):
         compressor.process(np.zeros((1, 100), np.float32))
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 4, 5, 7])
+@pytest.mark.parametrize("channels", [1, 2])
+@pytest.mark.parametrize("sizes", [[PROCESS_FRAMES], [1, 255, 8191, 30000]])
+def test_an_eq_fused_with_its_compressor_gives_their_samples_apart(count: int, channels: int, sizes: list[int]) -> None:
+    """EqCompressor (the EQ's last sections and the envelope in one loop) equals the cascade, then the compressor."""
+    from stemforge.dsp import iir
+    from stemforge.dsp.ballistics import EqCompressor
+
+    rng = np.random.default_rng(count)
+    pool = [iir.shelf("low_shelf", 200, 0.7, -2, 48000), iir.first_order_pass("highpass", 51.0, 48000), iir.peak(3000, 2.0, 6, 48000), iir.shelf("high_shelf", 9000, 0.5, 4, 48000)]
+    sections = np.array([pool[int(i)] for i in rng.integers(0, len(pool), count)], np.float32)
+    settings = {"threshold_db": -30.0, "ratio": 5.0, "attack_ms": 1.0, "release_ms": 60.0, "makeup_db": 2.0, "sample_rate": 48000, "channels": channels}
+
+    def fresh() -> tuple[iir.SectionCascade, PeakCompressor]:
+        return iir.SectionCascade(sections, channels=channels, piece_frames=PROCESS_FRAMES), PeakCompressor(**settings)
+
+    x = _signal(channels, seed=count)[:, : 20 * PROCESS_FRAMES]
+    cascade, compressor = fresh()
+    apart = compressor.process(cascade.process(x))
+    fused = EqCompressor(*fresh())
+    parts, lo, k = [], 0, 0
+    while lo < x.shape[1]:
+        n = sizes[k % len(sizes)]
+        parts.append(fused.process(x[:, lo : lo + n]))
+        lo, k = lo + n, k + 1
+    assert np.array_equal(np.concatenate(parts, axis=1), apart)
+
+
+def test_a_chain_fuses_an_eq_with_the_compressor_after_it() -> None:
+    from stemforge.dsp.ballistics import EqCompressor
+
+    eq = parse_effect({"type": "eq", "bands": [{"kind": "highpass", "cutoff_hz": 80, "slope_db_oct": 12}]}, where="test", source=Path("t.toml"))
+    comp = parse_effect({"type": "compressor", **SETTINGS[0]}, where="test", source=Path("t.toml"))
+    fused = EffectChain([eq, comp], sample_rate=48000, channels=1)
+    assert [type(s) for s in fused._stages] == [EqCompressor]
+    assert [type(s).__name__ for s in EffectChain([comp, eq], sample_rate=48000, channels=1)._stages] == ["PeakCompressor", "SectionCascade"]

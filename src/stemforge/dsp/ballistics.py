@@ -34,7 +34,7 @@ import numpy as np
 from numba import njit
 
 from stemforge.audio.buffer import Samples
-from stemforge.dsp.iir import _db_to_gain
+from stemforge.dsp.iir import _SNAP, SectionCascade, _db_to_gain
 from stemforge.dsp.jit import kernel
 
 _F = np.float32
@@ -131,19 +131,26 @@ def _compress_exactly(x, out, env, attack, release, threshold, inverse, exponent
 
 
 @kernel
+def _finish(x, out, levels, start, attack, release, threshold, inverse, exponent, makeup, ratios, scale):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+    """``out`` from one channel ``x`` (N,) and its envelope ``levels``; ``start`` is the envelope
+    before the block (for pedalboard's own loop when the vector power cannot follow)."""
+    if _ratios(levels, inverse, ratios) or threshold <= _F(0.0):
+        _compress_exactly(x, out, np.array([start]), attack, release, threshold, inverse, exponent, makeup)
+        return
+    _powers(ratios, exponent, out, scale)
+    _apply(x, levels, out, scale.view(np.float32), threshold, makeup)
+
+
+@kernel
 def _compress(x, out, env, attack, release, threshold, inverse, exponent, makeup, levels, ratios, scale):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
     """Compress ``x`` (channels, N) into ``out``; ``env`` (channels,) carries each channel's envelope.
 
     ``levels``, ``ratios`` and ``scale`` (N,) are scratch.
     """
     for c in range(x.shape[0]):
-        start = env[c : c + 1].copy()
-        env[c] = _envelope(x[c], levels, env[c], attack, release)
-        if _ratios(levels, inverse, ratios) or threshold <= _F(0.0):
-            _compress_exactly(x[c], out[c], start, attack, release, threshold, inverse, exponent, makeup)
-            continue
-        _powers(ratios, exponent, out[c], scale)
-        _apply(x[c], levels, out[c], scale.view(np.float32), threshold, makeup)
+        start = env[c]
+        env[c] = _envelope(x[c], levels, start, attack, release)
+        _finish(x[c], out[c], levels, start, attack, release, threshold, inverse, exponent, makeup, ratios, scale)
 
 
 class PeakCompressor:
@@ -171,18 +178,86 @@ class PeakCompressor:
         # scratch: a block's envelope, envelope / threshold, and power-of-two scales
         self._levels, self._ratios, self._scale = np.empty(0, _F), np.empty(0, _F), np.empty(0, np.int32)
 
+    @property
+    def envelope(self) -> np.ndarray:
+        """Each channel's running envelope value (float32, shape (channels,)), updated in place."""
+        return self._env
+
+    def _scratch(self, frames: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if self._levels.shape[0] < frames:
+            self._levels, self._ratios, self._scale = np.empty(frames, _F), np.empty(frames, _F), np.empty(frames, np.int32)
+        return self._levels[:frames], self._ratios[:frames], self._scale[:frames]
+
     def process(self, block: Samples) -> Samples:
         """Compress one block; state carries to the next call."""
         x = np.ascontiguousarray(block, dtype=_F)
         if x.ndim != 2 or x.shape[0] != self._env.shape[0]:
             raise ValueError(f"block shaped {x.shape} must be ({self._env.shape[0]}, frames)")
         out = np.empty_like(x)
-        frames = x.shape[1]
-        if self._levels.shape[0] < frames:
-            self._levels, self._ratios, self._scale = np.empty(frames, _F), np.empty(frames, _F), np.empty(frames, np.int32)
-        _compress(x, out, self._env, self.attack, self.release, self.threshold, self.inverse, self.exponent, self.makeup,
-                  self._levels[:frames], self._ratios[:frames], self._scale[:frames])  # fmt: skip
+        levels, ratios, scale = self._scratch(x.shape[1])
+        _compress(x, out, self._env, self.attack, self.release, self.threshold, self.inverse, self.exponent, self.makeup, levels, ratios, scale)
+        return out
+
+    def process_with_envelope(self, x: Samples, levels: np.ndarray, start: np.ndarray) -> Samples:
+        """Compress ``x`` (channels, frames, float32, C order) whose envelope is already known.
+
+        ``levels`` (channels, frames) holds the envelope computed from ``start`` (each
+        channel's value before the block) as :meth:`process` would, and :attr:`envelope`
+        already holds its last values — as a filter fused with the envelope leaves them.
+        """
+        out = np.empty_like(x)
+        _, ratios, scale = self._scratch(x.shape[1])
+        for c in range(x.shape[0]):
+            _finish(x[c], out[c], levels[c], start[c], self.attack, self.release, self.threshold, self.inverse, self.exponent, self.makeup, ratios, scale)
         return out
 
 
-__all__ = ["PeakCompressor", "ballistics_coefficient"]
+class EqCompressor:
+    """An EQ's section cascade followed by a compressor, as one stage with the same samples.
+
+    The EQ's last four sections and the compressor's envelope run in one loop
+    (:func:`stemforge.dsp.sections.cascade_envelope`): each recursion waits on its own
+    previous value, so side by side they take about the time of the filters alone.
+    Cascades of fewer than four sections are led by pass-through sections (``y = x``).
+
+    Parameters
+    ----------
+    cascade : SectionCascade
+        Fresh (its state is taken over).
+    compressor : PeakCompressor
+        Fresh, on as many channels.
+    """
+
+    def __init__(self, cascade: SectionCascade, compressor: PeakCompressor) -> None:
+        channels, sections, _ = cascade.state.shape
+        if compressor.envelope.shape[0] != channels:
+            raise ValueError(f"an EQ on {channels} channels cannot feed a compressor on {compressor.envelope.shape[0]}")
+        lead = max(0, 4 - sections)
+        self.sections = np.concatenate([np.tile(np.array([[1, 0, 0, 1, 0, 0]], _F), (lead, 1)), cascade.sections]).astype(_F)
+        self._state = np.concatenate([np.zeros((channels, lead, 2), _F), cascade.state], axis=1)
+        self.piece_frames = cascade.piece_frames
+        self._phase = 0
+        self.compressor = compressor
+        self._levels = np.empty((channels, 0), _F)
+
+    def process(self, block: Samples) -> Samples:
+        """Equalise, then compress, one block; state carries to the next call."""
+        # numba: imported when a fused EQ and compressor first runs
+        from stemforge.dsp.sections import cascade_envelope
+
+        x = np.array(block, _F, order="C")  # filtered in place
+        channels, frames = x.shape
+        if self._levels.shape[1] < frames:
+            self._levels = np.empty((channels, frames), _F)
+        levels = self._levels[:, :frames]
+        comp = self.compressor
+        start = comp.envelope.copy()
+        phase = self._phase
+        for c in range(channels):
+            phase, comp.envelope[c] = cascade_envelope(x[c], self.sections, self._state[c], self.piece_frames, _SNAP, self._phase,
+                                                       levels[c], start[c], comp.attack, comp.release)  # fmt: skip
+        self._phase = phase
+        return comp.process_with_envelope(x, levels, start)
+
+
+__all__ = ["EqCompressor", "PeakCompressor", "ballistics_coefficient"]

@@ -71,6 +71,24 @@ def chain_tail_gap_s(specs: Sequence[EffectSpec]) -> float | None:
     return sum(gaps) if gaps else None
 
 
+def _fused(stages: list[pedalboard.Pedalboard | Stage]) -> list[pedalboard.Pedalboard | Stage]:
+    """``stages`` with each EQ cascade directly followed by a compressor made one stage (same samples, less time)."""
+    if len(stages) < 2 or all(isinstance(stage, pedalboard.Pedalboard) for stage in stages):
+        return stages
+    # numba: the compiled stages are already loaded when a chain has them
+    from stemforge.dsp.ballistics import EqCompressor, PeakCompressor
+    from stemforge.dsp.iir import SectionCascade
+
+    out: list[pedalboard.Pedalboard | Stage] = []
+    for stage in stages:
+        previous = out[-1] if out else None
+        if isinstance(stage, PeakCompressor) and isinstance(previous, SectionCascade):
+            out[-1] = EqCompressor(previous, stage)
+        else:
+            out.append(stage)
+    return out
+
+
 class EffectChain:
     """One running instance of an insert chain.
 
@@ -105,6 +123,7 @@ class EffectChain:
             self._stages.append(stage)
         if plugins:
             self._stages.append(self._primed(plugins))
+        self._stages = _fused(self._stages)
         #: Fed in PROCESS_FRAMES pieces through a FIFO (some effect runs as pedalboard plugins).
         self.framed = any(isinstance(stage, pedalboard.Pedalboard) for stage in self._stages)
         self._pending = np.zeros((self.channels, 0), np.float32)  # input not yet processed

@@ -132,6 +132,11 @@ class SectionCascade:
         self._state = np.zeros((int(channels), self.sections.shape[0], 2), _F)  # (channels, sections, 2)
         self._phase = 0  # frames of the stream's current piece already filtered
 
+    @property
+    def state(self) -> np.ndarray:
+        """The filters' state, float32 (channels, sections, 2), updated in place."""
+        return self._state
+
     def process(self, block: Samples) -> Samples:
         """Filter ``block`` (any number of frames); state carries to the next call."""
         # numba: imported when an EQ first runs
