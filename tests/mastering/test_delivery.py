@@ -169,3 +169,35 @@ def test_search_curve_reused_by_the_limiter_is_the_one_it_would_compute() -> Non
     computed = limit_true_peak(x, 48000, settings, gain_db=gain_db, envelope=envelope, margin_db=0.1)
     assert np.array_equal(reused.samples, computed.samples)
     assert reused.true_peak_dbtp <= -1.0
+
+
+def _tpdf_reference(samples: np.ndarray, bits: int, seed: int) -> np.ndarray:
+    """TPDF quantisation written plainly in NumPy, block by block in the draw order of tpdf_frames."""
+    from stemforge.mastering.dither import DITHER_BLOCK_FRAMES
+
+    dtype = np.float32 if bits == 16 else np.float64
+    scale = float(1 << (bits - 1))
+    rng = np.random.default_rng(seed)
+    parts = []
+    for start in range(0, samples.shape[1], DITHER_BLOCK_FRAMES):
+        part = samples[:, start : start + DITHER_BLOCK_FRAMES].astype(dtype) * dtype(scale)
+        words = np.asarray(rng.bit_generator.random_raw(part.size)).view(np.uint32).reshape(-1, 2)
+        noise = words[:, 0].astype(dtype)
+        noise -= words[:, 1]
+        noise *= dtype(2.0**-32)
+        part += noise.reshape(part.shape)
+        parts.append(np.clip(np.rint(part), -scale, scale - 1).astype(np.int16 if bits == 16 else np.int32))
+    return np.concatenate(parts, axis=1)
+
+
+@pytest.mark.parametrize("bits", [16, 24])
+def test_compiled_dither_gives_the_plain_arithmetic_s_integers(bits: int) -> None:
+    from stemforge.mastering.dither import tpdf_frames
+
+    rng = np.random.default_rng(bits)
+    x = (0.4 * rng.standard_normal((2, 300_007))).astype(np.float32)
+    x[:, :8] = np.array([[1.0, -1.0, 0.99999994, -0.99999994, 0.0, 1e-9, 2.0, -3.0]] * 2, np.float32)
+    expected = _tpdf_reference(x, bits, seed=11)
+    assert np.array_equal(tpdf_quantize(x, bits=bits, seed=11), expected)
+    interleaved = np.concatenate(list(tpdf_frames(x, bits=bits, seed=11, shift=8 if bits == 24 else 0)))
+    assert np.array_equal(interleaved.T, expected << (8 if bits == 24 else 0))

@@ -32,4 +32,27 @@ def single_threaded_blas() -> Iterator[None]:
         yield
 
 
-__all__ = ["single_threaded_blas"]
+_kept: Any = None
+
+
+def use_one_blas_thread() -> None:
+    """Limit BLAS libraries to one thread for the rest of the process (asked once).
+
+    For work that runs its matrix products on several threads of its own (the mastering
+    chain): OpenBLAS's own threads would only spin waiting for work (~0.3 CPU-seconds of a
+    4-minute master). :func:`single_threaded_blas` blocks inside it leave the limit as they find it.
+    """
+    global _controller, _kept
+    if _kept is not None:
+        return
+    try:
+        if _controller is None:
+            from threadpoolctl import ThreadpoolController
+
+            _controller = ThreadpoolController()
+        _kept = _controller.limit(limits=1, user_api="blas")
+    except ImportError:  # pragma: no cover - threadpoolctl is a dependency
+        _kept = False
+
+
+__all__ = ["single_threaded_blas", "use_one_blas_thread"]

@@ -40,7 +40,7 @@ from stemforge.analysis.truepeak import interpolation_filter, oversampling_facto
 from stemforge.audio.buffer import Samples
 from stemforge.audio.resample import StreamResampler
 from stemforge.errors import AnalysisError, OutputError
-from stemforge.mastering.dither import to_float, tpdf_blocks, tpdf_quantize
+from stemforge.mastering.dither import to_float, tpdf_frames, tpdf_quantize
 from stemforge.mastering.limiter import (
     DEFAULT_MARGIN_DB,
     GainedSource,
@@ -181,9 +181,8 @@ def _write_dithered(targets: list[tuple[Path, str]], samples: Samples, sample_ra
             for path, container in targets:
                 options = {"compression_level": 0.0} if container == "FLAC" else {}  # FLAC: fastest level, still lossless
                 files.append(stack.enter_context(sf.SoundFile(str(path), "w", samplerate=sample_rate, channels=samples.shape[0], subtype=subtype, format=container, **options)))
-            for _start, block in tpdf_blocks(samples, bits=bits, seed=seed):
-                # libsndfile takes the top 24 bits of int32 data.
-                data = np.ascontiguousarray(block.T if bits == 16 else (block << 8).T)
+            # interleaved as written; libsndfile takes the top 24 bits of int32 data
+            for data in tpdf_frames(samples, bits=bits, seed=seed, shift=8 if bits == 24 else 0):
                 for f in files:
                     path = Path(f.name)
                     f.write(data)

@@ -22,42 +22,60 @@ from stemforge.audio.buffer import Samples
 from stemforge.errors import UsageError
 
 
-def _tpdf(rng: np.random.Generator, shape: tuple[int, ...], dtype: type[np.floating]) -> npt.NDArray[np.floating]:
-    """TPDF noise in (−1, 1) LSB: the difference of two uniforms, from one 64-bit draw each."""
-    raw: npt.NDArray[np.uint64] = np.asarray(rng.bit_generator.random_raw(int(np.prod(shape))))
-    # The draw's low and high 32-bit words (as ``raw & 0xFFFFFFFF`` and ``raw >> 32``).
-    words = raw.view(np.uint32).reshape(-1, 2)
-    low, high = (0, 1) if np.little_endian else (1, 0)
-    noise: npt.NDArray[np.floating] = words[:, low].astype(dtype)
-    noise -= words[:, high]
-    noise *= dtype(2.0**-32)
-    return noise.reshape(shape)
-
-
 #: Frames dithered per step (the noise is drawn in this order, so results do not depend
 #: on whether the blocks are kept or written as they come).
 DITHER_BLOCK_FRAMES = 1 << 18
+_LOW, _HIGH = (0, 1) if np.little_endian else (1, 0)
+
+
+def tpdf_frames(samples: Samples, *, bits: int, seed: int = 0, shift: int = 0) -> Iterator[npt.NDArray[np.integer]]:
+    """TPDF-dither and round ``samples`` to ``bits``-bit integers, block by block, interleaved
+    ``(frames, channels)`` as files hold them.
+
+    ``DITHER_BLOCK_FRAMES`` frames a block, the noise drawn from ``seed`` in block order.
+    ``shift`` moves 24-bit values up (8: the top 24 bits of an int32, as libsndfile writes them).
+    """
+    if bits not in (16, 24):
+        raise UsageError(f"bits={bits} must be 16 or 24")
+    # Per sample: rint(x · 2^(bits−1) + (low − high) · 2^−32), clipped, where low and high are
+    # the two 32-bit words of the sample's 64-bit draw: triangular noise in (−1, 1) LSB. In
+    # float64 at 24 bits; in float32 at 16 bits (its values and fractions fit the mantissa),
+    # the words' difference rounded to float32. Computed as (x + noise · 2^(−32−(bits−1))) ·
+    # 2^(bits−1): scaling by powers of two is exact, so the rounding is the same, in fewer passes.
+    dtype: type[np.floating] = np.float32 if bits == 16 else np.float64
+    lsb = 2.0 ** (bits - 1)
+    rng = np.random.default_rng(seed)
+    channels = samples.shape[0]
+    for start in range(0, samples.shape[1], DITHER_BLOCK_FRAMES):
+        part = samples[:, start : start + DITHER_BLOCK_FRAMES]
+        frames = part.shape[1]
+        words = np.asarray(rng.bit_generator.random_raw(channels * frames)).view(np.uint32).reshape(-1, 2)
+        value = words[:, _LOW].astype(dtype)
+        value -= words[:, _HIGH]
+        value *= dtype(2.0**-32 / lsb)
+        value = value.reshape(channels, frames)
+        value += part
+        value *= dtype(lsb)
+        np.rint(value, out=value)
+        np.clip(value, -lsb, lsb - 1, out=value)
+        if shift:
+            value *= dtype(2**shift)
+        out = np.empty((frames, channels), np.int16 if bits == 16 else np.int32)
+        np.copyto(out.T, value, casting="unsafe")
+        yield out
 
 
 def tpdf_blocks(samples: Samples, *, bits: int, seed: int = 0) -> Iterator[tuple[int, npt.NDArray[np.integer]]]:
-    """TPDF-dither and round ``samples`` a block at a time: ``(first frame, integers)`` pairs.
+    """TPDF-dither and round ``samples`` a block at a time: ``(first frame, integers)`` pairs,
+    the integers shaped ``(channels, frames)`` (a transposed view of :func:`tpdf_frames`' blocks).
 
     The same values as :func:`tpdf_quantize`, without holding them all (a file writer
     takes each block as it comes).
     """
-    if bits not in (16, 24):
-        raise UsageError(f"bits={bits} must be 16 or 24")
-    scale = float(1 << (bits - 1))
-    # 16-bit values and their fractions fit float32's 24-bit mantissa; 24-bit ones need float64.
-    dtype: type[np.floating] = np.float32 if bits == 16 else np.float64
-    rng = np.random.default_rng(seed)
-    for start in range(0, samples.shape[1], DITHER_BLOCK_FRAMES):
-        part: npt.NDArray[np.floating] = samples[:, start : start + DITHER_BLOCK_FRAMES].astype(dtype)
-        part *= dtype(scale)
-        part += _tpdf(rng, part.shape, dtype)
-        np.rint(part, out=part)
-        np.clip(part, -scale, scale - 1, out=part)
-        yield start, part.astype(np.int16 if bits == 16 else np.int32)
+    start = 0
+    for block in tpdf_frames(samples, bits=bits, seed=seed):
+        yield start, block.T
+        start += block.shape[0]
 
 
 def tpdf_quantize(samples: Samples, *, bits: int, seed: int = 0) -> npt.NDArray[np.integer]:
@@ -88,4 +106,4 @@ def to_float(quantized: npt.NDArray[np.integer], *, bits: int) -> Samples:
     return quantized.astype(np.float32) * np.float32(2.0 ** -(bits - 1))
 
 
-__all__ = ["DITHER_BLOCK_FRAMES", "to_float", "tpdf_blocks", "tpdf_quantize"]
+__all__ = ["DITHER_BLOCK_FRAMES", "to_float", "tpdf_blocks", "tpdf_frames", "tpdf_quantize"]

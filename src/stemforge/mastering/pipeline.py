@@ -26,6 +26,7 @@ import soundfile as sf
 
 from stemforge.analysis import LoudnessReport, analyze
 from stemforge.audio.buffer import AudioBuffer, Samples
+from stemforge.analysis._blas import use_one_blas_thread
 from stemforge.audio.heap import tune_memory
 from stemforge.errors import AnalysisError, OutputError, UsageError
 from stemforge.mastering.bus import GlueStage, WidthStage, glue_compress, set_width
@@ -229,7 +230,8 @@ def _master(
 ) -> MasterResult:
     """:func:`master`, with the event that releases the analysis of the unmastered mix."""
     started = time.perf_counter()
-    tune_memory()  # one malloc arena, no huge pages: see stemforge.audio.heap
+    tune_memory()  # one malloc arena, no huge pages, freed blocks reused: see stemforge.audio.heap
+    use_one_blas_thread()  # the chain runs its matrix products on threads of its own
     notify = on_stage or (lambda _name: None)
     out_dir = Path(out_dir)
     warnings: list[str] = []
