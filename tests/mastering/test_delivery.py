@@ -201,3 +201,25 @@ def test_compiled_dither_gives_the_plain_arithmetic_s_integers(bits: int) -> Non
     assert np.array_equal(tpdf_quantize(x, bits=bits, seed=11), expected)
     interleaved = np.concatenate(list(tpdf_frames(x, bits=bits, seed=11, shift=8 if bits == 24 else 0)))
     assert np.array_equal(interleaved.T, expected << (8 if bits == 24 else 0))
+
+
+def test_threads_beside_the_encoder_give_it_way() -> None:
+    import os
+    import sys
+    import threading
+
+    from stemforge.mastering.delivery import BESIDE_ENCODER_NICENESS, behind_the_encoder
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("per-thread priorities are Linux's")
+    seen: list[int] = []
+
+    def work() -> None:
+        behind_the_encoder()
+        seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join()
+    assert seen == [os.getpriority(os.PRIO_PROCESS, 0) + BESIDE_ENCODER_NICENESS] or seen == [19]
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) != seen[0]  # the caller's own thread is untouched

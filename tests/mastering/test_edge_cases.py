@@ -117,20 +117,37 @@ def test_a_master_stopped_while_the_mp3_encodes_stops_the_encoder(tmp_path: Path
 
     if shutil.which("ffmpeg") is None:
         pytest.skip("ffmpeg not installed")
+    import threading
+
     finished: list[object] = []
+    started = threading.Event()
     real = delivery.encode_and_measure_mp3
 
-    def watched(*args: object, **kwargs: object) -> object:
-        result = real(*args, **kwargs)  # type: ignore[arg-type]
+    class Held:
+        """The encoder's source: after its first block it waits for the master to stop it."""
+
+        def __init__(self, inner: object, cancel: object) -> None:
+            self.inner, self.cancel, self.shape = inner, cancel, inner.shape  # type: ignore[attr-defined]
+
+        def __getitem__(self, key: tuple[slice, slice]) -> object:
+            waited = 0.0
+            while key[1].start and not self.cancel.is_set() and waited < 30:  # type: ignore[attr-defined]
+                time.sleep(0.01)  # a master that never stops the encoder fails the test below, late
+                waited += 0.01
+            return self.inner[key]  # type: ignore[index]
+
+    def watched(samples: object, *args: object, **kwargs: object) -> object:
+        started.set()
+        result = real(Held(samples, kwargs["cancel"]), *args, **kwargs)  # type: ignore[arg-type]
         finished.append(result)
         return result
 
     def broken(*args: object, **kwargs: object) -> object:
-        time.sleep(0.5)  # the encoder is under way
+        assert started.wait(30)  # the encoder is under way
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(delivery, "encode_and_measure_mp3", watched)
-    monkeypatch.setattr(delivery, "_cd", broken)
+    monkeypatch.setattr(delivery, "_cd_convert", broken)  # runs beside the encoder from its start
     mix = write(tmp_path / "mix.wav", song(120.0, lufs=-20.0))
     with pytest.raises(OSError):
         master(mix, MasterSettings(), out_dir=tmp_path / "out")

@@ -34,6 +34,7 @@ from stemforge.mastering.delivery import (
     Deliverable,
     SlowDeliverables,
     StagedOutputs,
+    behind_the_encoder,
     deliver,
 )
 from stemforge.mastering.inputs import MasterInput, open_input
@@ -50,7 +51,7 @@ from stemforge.mastering.tonal import (
 )
 
 _T = TypeVar("_T")
-_BACKGROUND = ThreadPoolExecutor(max_workers=2, thread_name_prefix="stemforge-analysis")
+_BACKGROUND = ThreadPoolExecutor(max_workers=2, thread_name_prefix="stemforge-analysis", initializer=behind_the_encoder)
 
 #: Inputs shorter than this get a warning: their integrated loudness means little.
 SHORT_INPUT_S = 3.0
