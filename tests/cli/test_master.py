@@ -30,6 +30,18 @@ def test_master_a_mix(cli: Callable[..., object], unchanged: Callable[..., Calla
     assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".")]
 
 
+def test_deliver_only_the_master_wav(cli: Callable[..., object], unchanged: Callable[..., Callable[[], None]], mix: Path, tmp_path: Path) -> None:
+    check = unchanged(mix)
+    result = cli("master", mix, "-o", tmp_path / "out", "--deliver", "master")
+    assert result.code == 0, result.err
+    check()
+    lufs, peak = measure(tmp_path / "out" / "master.wav")
+    assert lufs == pytest.approx(-14.0, abs=0.1) and peak <= -1.0
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["master.wav", "preview-after.wav", "preview-before.wav", "report.html", "report.json"]
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert [d["file"] for d in report["deliverables"]] == ["master.wav"]
+
+
 def test_target_lufs_ceiling_and_json(cli: Callable[..., object], unchanged: Callable[..., Callable[[], None]], mix: Path, tmp_path: Path) -> None:
     check = unchanged(mix)
     result = cli("master", mix, "-o", tmp_path / "out", "--lufs", "-16", "--ceiling", "-2", "--glue", "--width", "110", "--mono-below", "120", "--json")
@@ -132,6 +144,8 @@ gain_db = 2.0
         (["--stem", "vocals=+3dB"], "--stem needs stems"),
         (["--reference", "missing.wav"], "no such file"),
         (["--width", "300"], "--width=300"),
+        (["--deliver", "wav,mp3"], "--deliver: 'wav' is not a deliverable; choose from: master, cd, flac, mp3"),
+        (["--deliver", ","], "--deliver names no file"),
     ],
 )
 def test_usage_errors_exit_2(cli: Callable[..., object], mix: Path, tmp_path: Path, args: list[str], message: str) -> None:

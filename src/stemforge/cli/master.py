@@ -37,6 +37,7 @@ def master(
     width: Annotated[float | None, typer.Option(help="Stereo width in percent (100 leaves it as it is).")] = None,
     mono_below: Annotated[float | None, typer.Option(help="Make the low end mono below this frequency (Hz).")] = None,
     max_gr_db: Annotated[float, typer.Option(help="Most limiter gain reduction to spend on reaching the target (dB).")] = 6.0,
+    deliver: Annotated[str, typer.Option(help="Files to deliver, comma-separated: master (24-bit WAV at the input's rate), flac, cd (44.1 kHz/16-bit WAV), mp3 (320 kbit/s).")] = "master,flac,cd,mp3",
     json_output: Annotated[bool, typer.Option("--json", help="Print report.json instead of a table.")] = False,
 ) -> None:
     """Master INPUT to a loudness target with a verified true-peak ceiling; writes every deliverable and a report."""
@@ -86,6 +87,7 @@ def master(
         mono_below_hz=mono_below if mono_below is not None else bus.get("mono_below_hz"),  # type: ignore[arg-type]
         preset=preset,
         max_reduction_db=max_gr_db,
+        deliverables=tuple(dict.fromkeys(name.strip() for name in deliver.split(",") if name.strip())),
     )
     if src.kind == "mix" and settings.stems:
         raise UsageError(f"--stem needs stems, but {source} is a mix file", tip="give a folder of stems or a session to rebalance stems")

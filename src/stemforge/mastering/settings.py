@@ -187,9 +187,11 @@ class MasterSettings:
             raise UsageError(f"--mono-below={self.mono_below_hz:g} Hz must be between 20 and 500 Hz")
         if not 0.0 < self.max_reduction_db <= 24.0:
             raise UsageError(f"--max-gr-db={self.max_reduction_db:g} must be above 0 and at most 24 dB")
+        if not self.deliverables:
+            raise UsageError(f"--deliver names no file; choose from: {', '.join(DELIVERABLES)}")
         for name in self.deliverables:
             if name not in DELIVERABLES:
-                raise UsageError(f"deliverable {name!r} is not known; choose from: {', '.join(DELIVERABLES)}")
+                raise UsageError(f"--deliver: {name!r} is not a deliverable; choose from: {', '.join(DELIVERABLES)}")
         if self.preset is not None and self.preset not in PRESETS:
             raise UsageError(f"--preset={self.preset!r} is not known; choose one of: {', '.join(PRESETS)}")
         if not 1.0 <= self.preview_s <= 120.0:
