@@ -194,3 +194,16 @@ def test_preset_sets_the_bus_and_options_override_it(cli: Callable[..., object],
     assert report["stages"]["width"]["mono_below_hz"] == 120.0
     bad = cli("master", mix, "-o", tmp_path / "out2", "--preset", "loud")
     assert bad.code == 2 and "--preset='loud' is not known" in bad.err
+
+
+def test_refuses_to_write_the_master_among_the_stems(cli: Callable[..., object], unchanged: Callable[..., Callable[[], None]], tmp_path: Path) -> None:
+    stems = tmp_path / "stems"
+    write(stems / "drums.wav", song(3.0, lufs=-24.0, seed=1))
+    write(stems / "vocals.wav", song(3.0, lufs=-26.0, seed=2))
+    check = unchanged(stems)
+    result = cli("master", stems, "-o", stems)
+    assert result.code == 2
+    assert "holds the stems being mastered" in result.err and "Traceback" not in result.err
+    assert len(result.err.strip().splitlines()) <= 2  # the message and its tip
+    check()
+    assert sorted(p.name for p in stems.iterdir()) == ["drums.wav", "vocals.wav"]

@@ -163,6 +163,13 @@ def _refuse_overwriting_inputs(source: MasterInput, out_dir: Path, names: tuple[
         target = (out_dir / name).resolve()
         if target in inputs:
             raise OutputError(f"{target}: is one of the inputs; refusing to overwrite it", tip="choose another output folder with -o")
+    # master.wav among the stems would be taken for a stem by the next check or master.
+    stem_folders = {stem.path.resolve().parent for stem in source.stems if stem.path is not None}
+    if out_dir.resolve() in stem_folders:
+        raise OutputError(
+            f"{out_dir}: holds the stems being mastered; the master's files would be read as stems next time",
+            tip="choose another output folder with -o (the default is INPUT-master beside the input)",
+        )
 
 
 def _check_material(samples: Samples, sample_rate: int, label: str, warnings: list[str]) -> None:
