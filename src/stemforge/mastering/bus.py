@@ -6,8 +6,10 @@ soft knee (Giannoulis, Massberg & Reiss, "Digital Dynamic Range Compressor Desig
 2012, eq. 4); the reduction recovers exponentially in dB (``release_ms``) and is smoothed by
 a one-pole filter (``attack_ms``). Linked, so the stereo image never shifts. The threshold is
 set from the material (``threshold_offset_db`` below its loudest 5 % of detector values), so
-the same setting glues a quiet and a loud mix alike. Vectorised: the release is the running
-maximum trick of :mod:`stemforge.mastering.limiter`.
+the same setting glues a quiet and a loud mix alike. The side chain runs at a control rate
+of one value per 16 frames (block mean power in, gain interpolated linearly back to every
+frame), and vectorised: the release is the running maximum trick of
+:mod:`stemforge.mastering.limiter`.
 
 **Width**: mid/side — the side signal is scaled by ``width_percent`` / 100, and, below
 ``mono_below_hz``, removed by a 4th-order Linkwitz-Riley high-pass on the side only, so the
@@ -20,10 +22,15 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 import scipy.signal
 
 from stemforge.audio.buffer import Samples
 from stemforge.mastering.limiter import _release
+
+#: Frames per step of the glue compressor's side chain (its control rate is the sample rate
+#: over this): far shorter than its 20 ms detector and 30 ms attack.
+CONTROL_FRAMES = 16
 
 
 @dataclass(frozen=True)
@@ -87,9 +94,16 @@ def glue_compress(
     samples : np.ndarray, float32, shape (channels, frames)
     stage : GlueStage
     """
-    square = np.mean(samples.astype(np.float64) ** 2, axis=0)
-    pole = math.exp(-1.0 / (detector_ms * 1e-3 * sample_rate))
-    power = scipy.signal.lfilter([1.0 - pole], [1.0, -pole], square)
+    frames = samples.shape[1]
+    if frames == 0:
+        return samples, GlueStage(applied=False)
+    # The side chain runs at the control rate: mean power over blocks of CONTROL_FRAMES.
+    block = CONTROL_FRAMES
+    blocks = -(-frames // block)
+    power = _block_power(samples, block, blocks)
+    control_rate = sample_rate / block
+    pole = math.exp(-1.0 / (detector_ms * 1e-3 * control_rate))
+    power = scipy.signal.lfilter([1.0 - pole], [1.0, -pole], power)
     level_db = 10.0 * np.log10(np.maximum(power, 1e-12))
     active = level_db > -70.0
     if not active.any():
@@ -98,11 +112,10 @@ def glue_compress(
     over = level_db - threshold
     slope = 1.0 - 1.0 / ratio
     reduction = np.where(over <= -knee_db / 2, 0.0, np.where(over >= knee_db / 2, slope * over, slope * (over + knee_db / 2) ** 2 / (2 * knee_db)))
-    release_frames = release_ms * 1e-3 * sample_rate
-    reduction = _release(reduction, np.float32(0.0), math.exp(-1.0 / release_frames), max(1, int(600 * release_frames)))
-    attack_pole = math.exp(-1.0 / (attack_ms * 1e-3 * sample_rate))
+    release_blocks = release_ms * 1e-3 * control_rate
+    reduction = _release(reduction, np.float32(0.0), math.exp(-1.0 / release_blocks), max(1, int(600 * release_blocks)))
+    attack_pole = math.exp(-1.0 / (attack_ms * 1e-3 * control_rate))
     reduction = scipy.signal.lfilter([1.0 - attack_pole], [1.0, -attack_pole], reduction)
-    gain = np.power(10.0, -reduction / 20.0).astype(np.float32)
     stage = GlueStage(
         applied=True,
         threshold_db=round(threshold, 2),
@@ -114,7 +127,40 @@ def glue_compress(
         max_reduction_db=float(reduction.max()),
         mean_reduction_db=float(reduction[active].mean()),
     )
-    return samples * gain, stage
+    return _apply_block_gain(samples, np.power(10.0, -reduction / 20.0), block), stage
+
+
+def _block_power(samples: Samples, block: int, blocks: int) -> npt.NDArray[np.float64]:
+    """Mean square over all channels of each block of ``block`` frames (the last may be short)."""
+    frames = samples.shape[1]
+    power = np.zeros(blocks, dtype=np.float64)
+    whole = frames // block
+    step = (1 << 20) // block * block  # frames per piece: bounded temporaries
+    for start in range(0, whole * block, step):
+        stop = min(start + step, whole * block)
+        for channel in samples:
+            piece = channel[start:stop].reshape(-1, block)
+            power[start // block : stop // block] += np.einsum("ij,ij->i", piece, piece, dtype=np.float64)
+    if whole < blocks:
+        tail = samples[:, whole * block :].astype(np.float64)
+        power[whole] = float(np.sum(tail * tail))
+    counts = np.full(blocks, float(block))
+    counts[-1] = frames - (blocks - 1) * block
+    return power / (counts * samples.shape[0])
+
+
+def _apply_block_gain(samples: Samples, gain: npt.NDArray[np.float64], block: int) -> Samples:
+    """``samples`` times ``gain`` (one value per block, at the block's centre) interpolated
+    linearly to every frame."""
+    frames = samples.shape[1]
+    centres = np.arange(gain.size, dtype=np.float64) * block + (block - 1) / 2.0
+    out = np.empty_like(samples)
+    step = 1 << 18
+    for start in range(0, frames, step):
+        stop = min(start + step, frames)
+        per_frame = np.interp(np.arange(start, stop, dtype=np.float64), centres, gain).astype(np.float32)
+        np.multiply(samples[:, start:stop], per_frame, out=out[:, start:stop])
+    return out
 
 
 def _side_to_mid_db(mid: np.ndarray, side: np.ndarray) -> float | None:
