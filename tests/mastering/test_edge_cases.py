@@ -153,3 +153,45 @@ def test_a_master_stopped_while_the_mp3_encodes_stops_the_encoder(tmp_path: Path
         master(mix, MasterSettings(), out_dir=tmp_path / "out")
     assert _nothing_written(tmp_path / "out")
     assert finished and all(result is None for result in finished)  # stopped, never a full measurement
+
+
+def _clipped_runs_by_hand(x: np.ndarray, run: int) -> int:
+    runs = 0
+    for channel in x:
+        i = 0
+        while i < channel.size:
+            if abs(channel[i]) >= np.float32(0.9999):
+                j = i
+                while j + 1 < channel.size and channel[j + 1] == channel[i]:
+                    j += 1
+                runs += int(j - i + 1 >= run)
+                i = j + 1
+            else:
+                i += 1
+    return runs
+
+
+def test_clipped_runs_are_flat_tops_counted_once_across_pieces() -> None:
+    from stemforge.mastering.pipeline import _CHECK_FRAMES, CLIPPED_RUN_FRAMES, _clipped_runs
+
+    rng = np.random.default_rng(5)
+    for _ in range(10):
+        frames = int(rng.integers(1, 3 * _CHECK_FRAMES))
+        x = (0.2 * rng.standard_normal((2, frames))).astype(np.float32)
+        for _ in range(int(rng.integers(0, 20))):
+            at, length = int(rng.integers(0, frames)), int(rng.integers(1, 6))
+            x[int(rng.integers(0, 2)), at : at + length] = rng.choice([1.0, -1.0, 0.99995, 1.2])
+        for border in range(_CHECK_FRAMES, frames, _CHECK_FRAMES):  # runs across the pieces' borders
+            at = border + int(rng.integers(-5, 1))
+            x[0, at : at + int(rng.integers(1, 6))] = 1.0
+        assert _clipped_runs(x) == _clipped_runs_by_hand(x, CLIPPED_RUN_FRAMES)
+
+
+def test_a_float_mix_peaking_over_full_scale_is_not_called_clipped(tmp_path: Path) -> None:
+    x = song(6.0, lufs=-8.0)
+    x *= np.float32(1.3 / np.abs(x).max())  # smooth peaks at +2.3 dBFS, none repeated
+    mix = write(tmp_path / "mix.wav", x, subtype="FLOAT")
+    result = master(mix, FAST, out_dir=tmp_path / "out")
+    assert not any("clipped" in w for w in result.warnings)
+    lufs, peak = measure(tmp_path / "out" / "master.wav")
+    assert lufs == pytest.approx(-14.0, abs=0.1) and peak <= -1.0

@@ -140,15 +140,33 @@ _CHECK_FRAMES = 1 << 18
 
 
 def _clipped_runs(samples: Samples) -> int:
+    """Runs of CLIPPED_RUN_FRAMES or more equal samples at full scale (flat tops), per channel.
+
+    A float mix may peak over full scale without being clipped; a clipped one repeats the
+    same full-scale value. Only pieces whose peak reaches full scale are looked at.
+    """
     full_scale = np.float32(0.9999)
-    if max(float(samples.max(initial=0.0)), -float(samples.min(initial=0.0))) < full_scale:
-        return 0
-    hot = np.abs(samples) >= full_scale
+    frames = samples.shape[1]
+    need = CLIPPED_RUN_FRAMES - 1  # links between equal neighbours a run needs
     runs = 0
-    for channel in hot:
-        edges = np.diff(np.concatenate([[0], channel.astype(np.int8), [0]]))
-        lengths = np.flatnonzero(edges == -1) - np.flatnonzero(edges == 1)
-        runs += int(np.count_nonzero(lengths >= CLIPPED_RUN_FRAMES))
+    for channel in samples:
+        for start in range(0, frames, _CHECK_FRAMES):
+            stop = min(start + _CHECK_FRAMES, frames)
+            piece = channel[start:stop]
+            if max(float(piece.max()), -float(piece.min())) < full_scale:
+                continue
+            # One frame before (was the run already going?) and enough after to see its length.
+            lo, hi = max(0, start - 1), min(frames, stop + need)
+            window = channel[lo:hi]
+            hot = np.abs(window) >= full_scale
+            link = hot[1:] & hot[:-1] & (window[1:] == window[:-1])  # link[k]: k and k + 1
+            begins = hot.copy()
+            begins[1:] &= ~link
+            if need > 0:
+                long_enough = np.convolve(link.astype(np.int32), np.ones(need, np.int32), mode="valid") == need
+                begins[: long_enough.size] &= long_enough
+                begins[long_enough.size :] = False
+            runs += int(np.count_nonzero(begins[start - lo : start - lo + stop - start]))
     return runs
 
 

@@ -9,6 +9,8 @@ the change of its contribution to the master bus, in LU.
 
 from __future__ import annotations
 
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -113,6 +115,15 @@ class _StemChain:
         return out
 
 
+#: Blocks of stems read ahead of their meters at most.
+_METER_QUEUE = 2
+
+
+def _meter(pairs: list[tuple[LoudnessMeter, Samples]]) -> None:
+    for meter, block in pairs:
+        meter.process(block)
+
+
 def rebalance_stems(source: MasterInput, moves: tuple[StemMove, ...], *, warnings: list[str]) -> SummedStems:
     """Apply ``moves`` to the stems of ``source`` and sum them.
 
@@ -129,23 +140,37 @@ def rebalance_stems(source: MasterInput, moves: tuple[StemMove, ...], *, warning
             raise UsageError(f"--stem {move.name!r}: the input has no such stem", tip=f"its stems are: {close}")
     active = {n: _StemChain(by_name[n], source.sample_rate) for n in names if n in by_name and not by_name[n].is_neutral}
     rate = source.sample_rate
-    before = {n: LoudnessMeter(rate, 2, true_peak=False, spectrum=False) for n in names}
-    after = {n: LoudnessMeter(rate, 2, true_peak=False, spectrum=False) for n in active}
+    before = {n: LoudnessMeter(rate, 2, true_peak=False, spectrum=False, levels=False) for n in names}
+    after = {n: LoudnessMeter(rate, 2, true_peak=False, spectrum=False, levels=False) for n in active}
     plain = np.zeros((2, source.frames), np.float32)
     moved = np.zeros((2, source.frames), np.float32) if active else plain
-    for start, blocks in source.stem_blocks(warnings=warnings):
-        n = next(iter(blocks.values())).shape[1] if blocks else 0
-        plain_view = plain[:, start : start + n]
-        moved_view = moved[:, start : start + n]
-        for name in names:
-            block = blocks[name]
-            before[name].process(block)
-            plain_view += block
-            if active:
-                if name in active:
-                    block = active[name].process(block)
-                    after[name].process(block)
-                moved_view += block
+    # Stem files are metered on a thread of their own while the next blocks are read and
+    # summed (the meter's filters and libsndfile release the GIL). A session's blocks come
+    # from the render engine, which already keeps both cores busy: they are metered in turn.
+    metered: deque[Future[None]] = deque()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="stemforge-stem-meter") as meter_thread:
+        for start, blocks in source.stem_blocks(warnings=warnings):
+            n = next(iter(blocks.values())).shape[1] if blocks else 0
+            plain_view = plain[:, start : start + n]
+            moved_view = moved[:, start : start + n]
+            to_meter: list[tuple[LoudnessMeter, Samples]] = []
+            for name in names:
+                block = blocks[name]
+                to_meter.append((before[name], block))
+                plain_view += block
+                if active:
+                    if name in active:
+                        block = active[name].process(block)
+                        to_meter.append((after[name], block))
+                    moved_view += block
+            if source.kind != "stems":
+                _meter(to_meter)
+                continue
+            metered.append(meter_thread.submit(_meter, to_meter))
+            while len(metered) > _METER_QUEUE:
+                metered.popleft().result()
+        while metered:
+            metered.popleft().result()
     reports = []
     for stem in source.stems:
         move = by_name.get(stem.name, StemMove(stem.name))
