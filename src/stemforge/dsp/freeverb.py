@@ -90,34 +90,51 @@ def _combs(fed, wet, hist, cursor, delays, last, damp, feedback):  # type: ignor
 
     ``hist`` is a ring of rows (a power of two of them), 16 lanes a row, flattened: row
     ``cursor[0]`` is the current sample's, and comb ``j`` reads its output ``delays[j]``
-    rows back.
+    rows back. Every comb reads what it stored at least the shortest delay earlier, so
+    the samples go in stretches no longer than that, in three simple loops each: gather
+    the combs' outputs, sum them, then run the damping recursion and store.
     """
     mask = hist.shape[0] // LANES - 1
     keep = _F(1.0) - damp
-    out = np.empty(LANES, np.float32)
-    r = cursor[0]
+    shortest = delays[0]
+    for j in range(LANES):
+        shortest = min(shortest, delays[j])
+    frames = fed.shape[0]
+    rows = np.empty(min(frames, shortest) * LANES, np.float32)  # [t][comb] of one stretch
+    state = np.empty(LANES, np.float32)
+    for j in range(LANES):
+        state[j] = last[j]
     left, right = wet[0], wet[1]
-    for t in range(fed.shape[0]):
-        for j in range(LANES):  # each comb's output: what it stored a delay ago
-            out[j] = hist[((r - delays[j]) & mask) * LANES + j]
-        s = _F(0.0)
-        for j in range(COMBS):
-            s += out[j]
-        left[t] = s
-        s = _F(0.0)
-        for j in range(COMBS, LANES):
-            s += out[j]
-        right[t] = s
-        v_in = fed[t]
-        row = r * LANES
-        for j in range(LANES):  # damping, then what each comb stores now
-            v = out[j] * keep + last[j] * damp
-            v = (v + _TENTH) - _TENTH
-            last[j] = v
-            v = v_in + v * feedback
-            hist[row + j] = (v + _TENTH) - _TENTH
-        r = (r + 1) & mask
-    cursor[0] = r
+    r0 = cursor[0]
+    start = 0
+    while start < frames:
+        m = min(frames - start, shortest)
+        for t in range(m):  # each comb's output: what it stored a delay ago (before this stretch)
+            r = r0 + start + t
+            for j in range(LANES):
+                rows[t * LANES + j] = hist[((r - delays[j]) & mask) * LANES + j]
+        for t in range(m):
+            s = _F(0.0)
+            for j in range(COMBS):
+                s += rows[t * LANES + j]
+            left[start + t] = s
+            s = _F(0.0)
+            for j in range(COMBS, LANES):
+                s += rows[t * LANES + j]
+            right[start + t] = s
+        for t in range(m):  # damping, then what each comb stores now
+            v_in = fed[start + t]
+            row = ((r0 + start + t) & mask) * LANES
+            for j in range(LANES):
+                v = rows[t * LANES + j] * keep + state[j] * damp
+                v = (v + _TENTH) - _TENTH
+                state[j] = v
+                v = v_in + v * feedback
+                hist[row + j] = (v + _TENTH) - _TENTH
+        start += m
+    for j in range(LANES):
+        last[j] = state[j]
+    cursor[0] = (r0 + frames) & mask
 
 
 @kernel
