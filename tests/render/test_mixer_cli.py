@@ -131,4 +131,6 @@ def test_cli_says_which_stems_cannot_null_and_records_the_tap_point(project: Pat
     report = json.loads(result.out)
     assert report["tap_point"] == "post-master" and report["stems_tap_point"] == "pre-master"
     assert report["nulling"]["stems_sum_to_mix"] is False
+    assert report["nulling"]["master_chain_residual_peak_dbfs"] is not None
+    assert "do not sum to this mix (mix − Σ stems:" in result.err
     check()

@@ -15,7 +15,7 @@ import soundfile as sf
 sys.path.insert(0, str(Path(__file__).parents[1] / "dsp"))
 from effect_cases import CASES
 
-from stemforge.dsp import EFFECTS, EffectSpec, param
+from stemforge.dsp import EFFECTS, EffectSpec, param, parse_effect
 from stemforge.dsp.chain import chain_is_framed
 from stemforge.render import render_session
 from stemforge.session import Master, Return, Send, Session, Stem, Track
@@ -107,3 +107,22 @@ def test_without_effects_nothing_is_delayed_or_lengthened(impulse: Path, tmp_pat
     result = render_session(session(impulse, ()), out_dir=tmp_path, fmt="wav32f")
     assert result.latency_frames == 0 and result.frames == RATE // 2
     assert first_frames(result) == {"mix": AT, "fx": AT, "ref": AT}
+
+
+def test_master_chain_residual_is_measured(impulse: Path, tmp_path: Path) -> None:
+    """With --master-chain the mix is the master chain over Σ stems: render.json says how far from Σ stems."""
+    import json
+
+    gain = parse_effect({"type": "gain", "gain_db": 6.0}, where="master", source=Path("test.toml"))
+    s = session(impulse, (), master=(gain,))
+    post = render_session(s, out_dir=tmp_path / "post", fmt="wav32f", master_chain=True)
+    nulling = json.loads(post.report.read_text())["nulling"]
+    mix, _ = sf.read(post.mix, dtype="float64")
+    stems = sum(sf.read(p, dtype="float64")[0] for p in post.stems.values())
+    residual = np.max(np.abs(mix - stems))
+    assert residual > 0.1  # +6 dB on the mix alone
+    assert nulling["stems_sum_to_mix"] is False
+    assert nulling["master_chain_residual_peak_dbfs"] == pytest.approx(20 * np.log10(residual), abs=0.01)
+    assert nulling["master_chain_residual_rms_dbfs"] < nulling["master_chain_residual_peak_dbfs"]
+    pre = json.loads(render_session(s, out_dir=tmp_path / "pre", fmt="wav32f").report.read_text())["nulling"]
+    assert pre["stems_sum_to_mix"] is True and pre["master_chain_residual_peak_dbfs"] is None

@@ -21,6 +21,7 @@ up to ``tail_max_s``; every output has the same length.
 from __future__ import annotations
 
 import contextlib
+import math
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -40,6 +41,7 @@ from stemforge.render.mixer import (
     StemOutput,
     TrackChannel,
     TrackOutput,
+    _dbfs,
 )
 from stemforge.render.routing import Routing, plan_routing
 from stemforge.render.sources import TrackSource
@@ -239,12 +241,17 @@ class RenderStats:
         True when the tail was cut at ``tail_max_s`` while still above −96 dBFS.
     residuals : list of ReturnResidual
         One per non-linear return that feeds stems.
+    master_residual_peak_dbfs, master_residual_rms_dbfs : float or None
+        With the master chain on the mix: how far the mix lies from the sum of the
+        (pre-master) stems, peak and RMS over the render (None: no master chain, or exactly 0).
     """
 
     frames: int = 0
     tail_frames: int = 0
     tail_capped: bool = False
     residuals: list[ReturnResidual] = field(default_factory=list)
+    master_residual_peak_dbfs: float | None = None
+    master_residual_rms_dbfs: float | None = None
 
 
 class _Graph:
@@ -270,6 +277,9 @@ class _Graph:
         self.master = EffectChain(session.master.inserts, sample_rate=rate, channels=BUS_CHANNELS) if plan.master_chain else None
         # the stems wait for the mix to come out of the master chain
         self.master_align = {name: DelayLine(BUS_CHANNELS, routing.master_latency_frames) for name in self.stem_names}
+        self.master_residual_peak = 0.0
+        self.master_residual_energy = 0.0
+        self.master_residual_values = 0
 
     def run_stem(self, k: int, tracks: list[TrackOutput], frames: int) -> StemOutput:
         name = self.stem_names[k]
@@ -285,7 +295,27 @@ class _Graph:
         if self.master is not None:
             mix = self.master.process(mix)
             stems = {name: self.master_align[name].process(bus) for name, bus in stems.items()}
+            self._measure_master(stems, mix)
         return stems, mix
+
+    def _measure_master(self, stems: dict[str, Samples], mix: Samples) -> None:
+        """Accumulate how far the post-master mix lies from the sum of the aligned stems."""
+        if not mix.shape[1]:
+            return
+        total = silence(BUS_CHANNELS, mix.shape[1])
+        for name in self.stem_names:
+            total += stems[name]
+        diff = mix.astype(np.float64) - total
+        self.master_residual_peak = max(self.master_residual_peak, float(np.max(np.abs(diff))))
+        self.master_residual_energy += float(np.sum(diff * diff))
+        self.master_residual_values += diff.size
+
+    def master_residual_dbfs(self) -> tuple[float | None, float | None]:
+        """Peak and RMS of the post-master mix minus the sum of the stems, dBFS (None: none)."""
+        if self.master is None or not self.master_residual_values:
+            return None, None
+        rms = math.sqrt(self.master_residual_energy / self.master_residual_values)
+        return _dbfs(self.master_residual_peak), _dbfs(rms)
 
 
 class _Trimmer:
@@ -458,6 +488,7 @@ def render_blocks(
             stats.tail_frames = trimmer.end - plan.frames
             stats.tail_capped = trimmer.capped
             stats.residuals = [s.result() for s in graph.shared]
+            stats.master_residual_peak_dbfs, stats.master_residual_rms_dbfs = graph.master_residual_dbfs()
 
 
 ProgressCallback = Callable[[int], None]

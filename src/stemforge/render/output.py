@@ -255,6 +255,8 @@ def render_session(
         "nulling": {
             "mix_is": "sum of stems" if not plan.master_chain else "master chain over the sum of stems",
             "stems_sum_to_mix": not plan.master_chain or not session.master.inserts,
+            "master_chain_residual_peak_dbfs": stats.master_residual_peak_dbfs,
+            "master_chain_residual_rms_dbfs": stats.master_residual_rms_dbfs,
             "exact_against_shared_returns": not stats.residuals,
             "non_linear_returns": [
                 {
@@ -363,7 +365,9 @@ def _mixer_warnings(plan: RenderPlan, stats: RenderStats) -> list[str]:
             f"they sum to the mix, but cannot null exactly against a mix through one shared {r.name!r}; residual {level}"
         )
     if plan.master_chain and plan.session.master.inserts:
-        messages.append("the mix is taken post-master (--master-chain) while the stems are pre-master: the stems do not sum to this mix")
+        peak, rms = stats.master_residual_peak_dbfs, stats.master_residual_rms_dbfs
+        by = "exactly 0" if peak is None else f"{peak:+.1f} dBFS peak ({rms:+.1f} dBFS RMS)"
+        messages.append(f"the mix is taken post-master (--master-chain) while the stems are pre-master: the stems do not sum to this mix (mix − Σ stems: {by})")
     if stats.tail_capped:
         messages.append(f"tails still ring above {TAIL_THRESHOLD_DBFS:g} dBFS at the tail_max_s cap ({plan.tail_max_frames / plan.sample_rate:g} s); the outputs are cut there")
     return messages
