@@ -19,6 +19,7 @@ import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Self
 
 import numpy as np
 
@@ -92,15 +93,25 @@ class _FileStream:
         return np.concatenate([np.pad(p, ((0, 0), (0, n - p.shape[1]))) for p in parts], axis=0)
 
     def _fill(self, frames: int) -> None:
-        while self._fifo.shape[1] < frames and not self._source_done:
-            chunk = self._read_file(_CHUNK_FRAMES)
-            last = chunk.shape[1] < _CHUNK_FRAMES
+        # A file at the session's rate is read in one piece as long as what is missing (no
+        # copies through the FIFO); a resampled one goes through the resampler a chunk at a time.
+        missing = frames - self._fifo.shape[1]
+        parts = [self._fifo] if self._fifo.shape[1] else []
+        while missing > 0 and not self._source_done:
+            want = _CHUNK_FRAMES if self._resampler is not None else max(_CHUNK_FRAMES, missing)
+            chunk = self._read_file(want)
+            last = chunk.shape[1] < want
             if last:
                 self._check_complete()
             if self._resampler is not None:
                 chunk = self._resampler.process(chunk, last=last)
-            self._fifo = np.concatenate([self._fifo, chunk], axis=1) if self._fifo.shape[1] else chunk
+            parts.append(chunk)
+            missing -= chunk.shape[1]
             self._source_done = last
+        if len(parts) > 1:
+            self._fifo = np.concatenate(parts, axis=1)
+        elif parts:
+            self._fifo = parts[0]
 
     def _check_complete(self) -> None:
         delivered = max(r.position for r in self._readers)
@@ -192,10 +203,22 @@ class _ClipPlayer:
         self._opened = False
 
     def add_into(self, block: Samples, start: int) -> None:
+        played = self.play(start, block.shape[1])
+        if played is not None:
+            lo, audio = played
+            block[:, lo - start : lo - start + audio.shape[1]] += audio
+
+    def covers(self, start: int, frames: int) -> bool:
+        """True when the clip plays through all of ``frames`` frames from timeline frame ``start``."""
+        return self.region.position_frames <= start and start + frames <= self.region.end_frame
+
+    def play(self, start: int, frames: int) -> tuple[int, Samples] | None:
+        """The clip's audio within ``frames`` frames from ``start`` (gain and fades applied),
+        with the timeline frame it starts on; None where the clip is silent."""
         r = self.region
-        lo, hi = max(start, r.position_frames), min(start + block.shape[1], r.end_frame)
+        lo, hi = max(start, r.position_frames), min(start + frames, r.end_frame)
         if hi <= lo:
-            return
+            return None
         if not self._opened:
             self.stream.open(r.source_offset_frames + lo - r.position_frames)
             self._opened = True
@@ -212,9 +235,9 @@ class _ClipPlayer:
             begin = max(a, fade_start)
             audio = audio.copy() if audio.base is not None else audio
             audio[:, begin - a :] *= fade_gains(r.fade_shape, frames=r.fade_out_frames, start=begin - fade_start, stop=b - fade_start, fade_out=True)
-        block[:, lo - start : hi - start] += audio
         if hi >= r.end_frame:
             self.stream.close()
+        return lo, audio
 
     def close(self) -> None:
         self.stream.close()
@@ -265,7 +288,7 @@ class TrackSource:
     def warnings(self) -> list[str]:
         return [w for p in self._players for w in p.stream.warnings]
 
-    def __enter__(self) -> TrackSource:
+    def __enter__(self) -> Self:
         self._players = [_ClipPlayer(r, sample_rate=self.sample_rate, label=self.label) for r in self.regions]
         self._open = True
         return self
@@ -284,8 +307,18 @@ class TrackSource:
             raise RenderError(f"track source {self.label!r} used outside its context")
         start = self._position
         self._position += frames
+        heard = [p for p in self._players if p.region.position_frames < start + frames and p.region.end_frame > start]
+        if len(heard) == 1 and heard[0].covers(start, frames):
+            # one clip plays through the whole block: its audio is the block (as silence + it)
+            played = heard[0].play(start, frames)
+            if played is not None and played[1].shape[0] == self.channels:
+                return played[1]
+            block = silence(self.channels, frames)
+            if played is not None:
+                block += played[1]
+            return block
         block = silence(self.channels, frames)
-        for player in self._players:
+        for player in heard:
             player.add_into(block, start)
         return block
 
