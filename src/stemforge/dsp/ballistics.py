@@ -137,8 +137,33 @@ def _finish(x, out, levels, start, attack, release, threshold, inverse, exponent
     if _ratios(levels, inverse, ratios) or threshold <= _F(0.0):
         _compress_exactly(x, out, np.array([start]), attack, release, threshold, inverse, exponent, makeup)
         return
-    _powers(ratios, exponent, out, scale)
-    _apply(x, levels, out, scale.view(np.float32), threshold, makeup)
+    _gains(x, levels, out, ratios, scale, scale.view(np.float32), threshold, exponent, makeup)
+
+
+#: Frames per stretch of :func:`_gains`: a stretch whose envelope stays under the threshold needs no power.
+_GAIN_STRETCH = 512
+
+
+@kernel
+def _gains(x, env, out, ratios, powers, scales, threshold, exponent, makeup):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+    """:func:`_powers` then :func:`_apply`, stretch by stretch; a stretch where the envelope
+    never reaches the threshold has gain 1 throughout (``out = 1 · x``, which is ``x``).
+    ``powers`` and ``scales`` are one scratch array seen as int32 and as float32."""
+    frames = x.shape[0]
+    for lo in range(0, frames, _GAIN_STRETCH):
+        hi = min(lo + _GAIN_STRETCH, frames)
+        above = 0
+        for i in range(lo, hi):
+            above += 0 if env[i] < threshold else 1
+        if above:
+            _powers(ratios[lo:hi], exponent, out[lo:hi], powers[lo:hi])
+            _apply(x[lo:hi], env[lo:hi], out[lo:hi], scales[lo:hi], threshold, _F(1.0))
+        else:
+            for i in range(lo, hi):
+                out[i] = x[i]
+    if makeup != _F(1.0):
+        for i in range(frames):
+            out[i] = out[i] * makeup
 
 
 @kernel
