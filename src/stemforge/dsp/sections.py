@@ -11,10 +11,18 @@ passes over the piece. Used by :class:`stemforge.dsp.iir.SectionCascade`.
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from stemforge.dsp.jit import kernel
 
 _F = np.float32
+
+
+@njit(nogil=True, cache=True, inline="always")  # as stemforge.dsp.jit.kernel, and inlined where it is used
+def _section(v, b0, b1, b2, a1, a2, z0, z1):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+    """One transposed direct form II step: ``(y, z0, z1)`` after input ``v``."""
+    y = b0 * v + z0
+    return y, b1 * v - a1 * y + z1, b2 * v - a2 * y
 
 
 @kernel
@@ -22,11 +30,7 @@ def _pass1(x, sos, z, s):  # type: ignore[no-untyped-def]  # pragma: no cover - 
     b0, b1, b2, a1, a2 = sos[s, 0], sos[s, 1], sos[s, 2], sos[s, 4], sos[s, 5]
     z0, z1 = z[s, 0], z[s, 1]
     for n in range(x.shape[0]):
-        v = x[n]
-        y = b0 * v + z0
-        z0 = b1 * v - a1 * y + z1
-        z1 = b2 * v - a2 * y
-        x[n] = y
+        x[n], z0, z1 = _section(x[n], b0, b1, b2, a1, a2, z0, z1)
     z[s, 0], z[s, 1] = z0, z1
 
 
@@ -36,14 +40,8 @@ def _pass2(x, sos, z, s):  # type: ignore[no-untyped-def]  # pragma: no cover - 
     b10, b11, b12, a11, a12 = sos[s + 1, 0], sos[s + 1, 1], sos[s + 1, 2], sos[s + 1, 4], sos[s + 1, 5]
     z00, z01, z10, z11 = z[s, 0], z[s, 1], z[s + 1, 0], z[s + 1, 1]
     for n in range(x.shape[0]):
-        v = x[n]
-        y = b00 * v + z00
-        z00 = b01 * v - a01 * y + z01
-        z01 = b02 * v - a02 * y
-        v = y
-        y = b10 * v + z10
-        z10 = b11 * v - a11 * y + z11
-        z11 = b12 * v - a12 * y
+        y, z00, z01 = _section(x[n], b00, b01, b02, a01, a02, z00, z01)
+        y, z10, z11 = _section(y, b10, b11, b12, a11, a12, z10, z11)
         x[n] = y
     z[s, 0], z[s, 1], z[s + 1, 0], z[s + 1, 1] = z00, z01, z10, z11
 
@@ -55,18 +53,9 @@ def _pass3(x, sos, z, s):  # type: ignore[no-untyped-def]  # pragma: no cover - 
     b20, b21, b22, a21, a22 = sos[s + 2, 0], sos[s + 2, 1], sos[s + 2, 2], sos[s + 2, 4], sos[s + 2, 5]
     z00, z01, z10, z11, z20, z21 = z[s, 0], z[s, 1], z[s + 1, 0], z[s + 1, 1], z[s + 2, 0], z[s + 2, 1]
     for n in range(x.shape[0]):
-        v = x[n]
-        y = b00 * v + z00
-        z00 = b01 * v - a01 * y + z01
-        z01 = b02 * v - a02 * y
-        v = y
-        y = b10 * v + z10
-        z10 = b11 * v - a11 * y + z11
-        z11 = b12 * v - a12 * y
-        v = y
-        y = b20 * v + z20
-        z20 = b21 * v - a21 * y + z21
-        z21 = b22 * v - a22 * y
+        y, z00, z01 = _section(x[n], b00, b01, b02, a01, a02, z00, z01)
+        y, z10, z11 = _section(y, b10, b11, b12, a11, a12, z10, z11)
+        y, z20, z21 = _section(y, b20, b21, b22, a21, a22, z20, z21)
         x[n] = y
     z[s, 0], z[s, 1], z[s + 1, 0], z[s + 1, 1], z[s + 2, 0], z[s + 2, 1] = z00, z01, z10, z11, z20, z21
 
@@ -80,22 +69,10 @@ def _pass4(x, sos, z, s):  # type: ignore[no-untyped-def]  # pragma: no cover - 
     z00, z01, z10, z11 = z[s, 0], z[s, 1], z[s + 1, 0], z[s + 1, 1]
     z20, z21, z30, z31 = z[s + 2, 0], z[s + 2, 1], z[s + 3, 0], z[s + 3, 1]
     for n in range(x.shape[0]):
-        v = x[n]
-        y = b00 * v + z00
-        z00 = b01 * v - a01 * y + z01
-        z01 = b02 * v - a02 * y
-        v = y
-        y = b10 * v + z10
-        z10 = b11 * v - a11 * y + z11
-        z11 = b12 * v - a12 * y
-        v = y
-        y = b20 * v + z20
-        z20 = b21 * v - a21 * y + z21
-        z21 = b22 * v - a22 * y
-        v = y
-        y = b30 * v + z30
-        z30 = b31 * v - a31 * y + z31
-        z31 = b32 * v - a32 * y
+        y, z00, z01 = _section(x[n], b00, b01, b02, a01, a02, z00, z01)
+        y, z10, z11 = _section(y, b10, b11, b12, a11, a12, z10, z11)
+        y, z20, z21 = _section(y, b20, b21, b22, a21, a22, z20, z21)
+        y, z30, z31 = _section(y, b30, b31, b32, a31, a32, z30, z31)
         x[n] = y
     z[s, 0], z[s, 1], z[s + 1, 0], z[s + 1, 1] = z00, z01, z10, z11
     z[s + 2, 0], z[s + 2, 1], z[s + 3, 0], z[s + 3, 1] = z20, z21, z30, z31
@@ -116,22 +93,10 @@ def _pass4_envelope(x, sos, z, s, levels, e, attack, release):  # type: ignore[n
     z00, z01, z10, z11 = z[s, 0], z[s, 1], z[s + 1, 0], z[s + 1, 1]
     z20, z21, z30, z31 = z[s + 2, 0], z[s + 2, 1], z[s + 3, 0], z[s + 3, 1]
     for n in range(x.shape[0]):
-        v = x[n]
-        y = b00 * v + z00
-        z00 = b01 * v - a01 * y + z01
-        z01 = b02 * v - a02 * y
-        v = y
-        y = b10 * v + z10
-        z10 = b11 * v - a11 * y + z11
-        z11 = b12 * v - a12 * y
-        v = y
-        y = b20 * v + z20
-        z20 = b21 * v - a21 * y + z21
-        z21 = b22 * v - a22 * y
-        v = y
-        y = b30 * v + z30
-        z30 = b31 * v - a31 * y + z31
-        z31 = b32 * v - a32 * y
+        y, z00, z01 = _section(x[n], b00, b01, b02, a01, a02, z00, z01)
+        y, z10, z11 = _section(y, b10, b11, b12, a11, a12, z10, z11)
+        y, z20, z21 = _section(y, b20, b21, b22, a21, a22, z20, z21)
+        y, z30, z31 = _section(y, b30, b31, b32, a31, a32, z30, z31)
         x[n] = y
         u = abs(y)
         k = attack if u > e else release
