@@ -207,3 +207,17 @@ def test_refuses_to_write_the_master_among_the_stems(cli: Callable[..., object],
     assert len(result.err.strip().splitlines()) <= 2  # the message and its tip
     check()
     assert sorted(p.name for p in stems.iterdir()) == ["drums.wav", "vocals.wav"]
+
+
+def test_a_stem_with_a_nan_sample_is_named(cli: Callable[..., object], unchanged: Callable[..., Callable[[], None]], tmp_path: Path) -> None:
+    stems = tmp_path / "stems"
+    write(stems / "drums.wav", song(3.0, lufs=-24.0, seed=1), subtype="FLOAT")
+    broken = song(3.0, lufs=-26.0, seed=2)
+    broken[1, 70000] = np.nan
+    write(stems / "vocals.wav", broken, subtype="FLOAT")
+    check = unchanged(stems)
+    result = cli("master", stems, "-o", tmp_path / "out")
+    assert result.code == 2 and "Traceback" not in result.err
+    assert f"{stems / 'vocals.wav'}: sample nan at frame 70000" in result.err
+    check()
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())

@@ -140,8 +140,10 @@ def rebalance_stems(source: MasterInput, moves: tuple[StemMove, ...], *, warning
             raise UsageError(f"--stem {move.name!r}: the input has no such stem", tip=f"its stems are: {close}")
     active = {n: _StemChain(by_name[n], source.sample_rate) for n in names if n in by_name and not by_name[n].is_neutral}
     rate = source.sample_rate
-    before = {n: LoudnessMeter(rate, 2, true_peak=False, spectrum=False, levels=False) for n in names}
-    after = {n: LoudnessMeter(rate, 2, true_peak=False, spectrum=False, levels=False) for n in active}
+    # named in the meters' errors (a NaN sample): the stem's file, or the session's stem
+    labels = {s.name: str(s.path) if s.path is not None else f"{source.path} (stem {s.name!r})" for s in source.stems}
+    before = {n: LoudnessMeter(rate, 2, path=labels[n], true_peak=False, spectrum=False, levels=False) for n in names}
+    after = {n: LoudnessMeter(rate, 2, path=f"{labels[n]} after its move", true_peak=False, spectrum=False, levels=False) for n in active}
     plain = np.zeros((2, source.frames), np.float32)
     moved = np.zeros((2, source.frames), np.float32) if active else plain
     # Stem files are metered on a thread of their own while the next blocks are read and
